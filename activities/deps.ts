@@ -1,0 +1,17 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type Docker from 'dockerode';
+import type { TuttiConfig } from '../src/config';
+import type { Db } from '../src/infra/mariadb';
+import type { SecretStore } from '../src/infra/secrets';
+import type { Varnish } from '../src/infra/varnish';
+
+/** What activities are built from. Each is created at the worker's entry point; DB and S3 lazily, since they may start after the worker. */
+export interface ActivityDeps {
+  cfg: TuttiConfig;
+  docker: Docker;
+  varnish: Varnish;
+  secrets: SecretStore;
+  /** Root connection to this host's MariaDB (the control plane's registry lives there too). */
+  db: () => Db;
+  s3: () => S3Client;
+}

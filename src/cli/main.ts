@@ -1,0 +1,20 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config';
+import { registerPlatformCommands } from './platform';
+import { CliError } from './output';
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('tutti')
+    .description('Tutti: durable lifecycle operations for Drupal + CiviCRM and WordPress sites on Docker')
+    .showHelpAfterError()
+    .exitOverride();
+  registerPlatformCommands(program);
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`tutti: ${msg.split('\n')[0]}\n`);
+  process.exit(err instanceof CliError ? err.exitCode : err instanceof ConfigError ? 3 : 1);
+});

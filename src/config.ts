@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Tutti's configuration: built once at an entry point (worker, CLI, scripts, tests) from
+ * the environment and passed down. Nothing below the entry points reads `process.env`.
+ */
+export interface TuttiConfig {
+  /** Prefix of every Docker resource name; also the `tutti.prefix` label, so a test platform lives beside a live one. */
+  prefix: string;
+  /** This Docker host's name; its host worker polls `tutti-host-<hostName>`. */
+  hostName: string;
+  dataDir: string;
+  cacheDir: string;
+  temporal: {
+    address: string;
+    namespace: string;
+    uiPort: number;
+    taskQueue: string;
+    /** Identity recorded in the audit log for runs started by this process. */
+    identity: string;
+  };
+  docker: { socketPath: string } | { host: string; port: number };
+  mariadb: { port: number; image: string };
+  varnish: { httpPort: number; image: string };
+  s3: {
+    endpoint: string | undefined;
+    region: string;
+    bucket: string;
+    prefix: string;
+    accessKeyId: string;
+    /** Read from a file, never from the environment directly; absent until the platform created it. */
+    secretAccessKeyFile: string;
+    forcePathStyle: boolean;
+    minioPort: number;
+  };
+  defaults: { wordpressImage: string };
+}
+
+const bool = (name: string) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+      error: `${name} must be one of true/false/1/0/yes/no`,
+    })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a port number` })
+    .int()
+    .min(1, `${name} must be between 1 and 65535`)
+    .max(65535, `${name} must be between 1 and 65535`);
+
+const name = (field: string) =>
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, `${field} must be lowercase letters, digits and '-', starting with a letter, at most 31 characters`);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses the environment into a validated {@link TuttiConfig}; throws {@link ConfigError} naming the variable. */
+export function loadConfig(env: Env = process.env): TuttiConfig {
+  const get = (key: string, fallback: string): string => {
+    const v = env[key];
+    return v === undefined || v === '' ? fallback : v;
+  };
+  const parse = <T>(key: string, schema: z.ZodType<T>, fallback: string): T => {
+    const result = schema.safeParse(get(key, fallback));
+    if (!result.success) {
+      throw new ConfigError(`${key}=${JSON.stringify(env[key])}: ${result.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    return result.data;
+  };
+
+  const dataDir = get('TUTTI_DATA_DIR', join(env.XDG_DATA_HOME ?? join(env.HOME ?? homedir(), '.local', 'share'), 'tutti'));
+  const prefix = parse('TUTTI_PREFIX', name('TUTTI_PREFIX'), 'tutti');
+  const hostName = parse('TUTTI_HOST_NAME', name('TUTTI_HOST_NAME'), 'local');
+  const minioPort = parse('TUTTI_MINIO_PORT', port('TUTTI_MINIO_PORT'), '9000');
+
+  return {
+    prefix,
+    hostName,
+    dataDir,
+    cacheDir: get('TUTTI_CACHE_DIR', '/var/cache/tutti'),
+    temporal: {
+      address: get('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+      namespace: parse('TEMPORAL_NAMESPACE', name('TEMPORAL_NAMESPACE'), 'tutti'),
+      uiPort: parse('TUTTI_TEMPORAL_UI_PORT', port('TUTTI_TEMPORAL_UI_PORT'), '8233'),
+      taskQueue: 'tutti',
+      identity: get('TUTTI_IDENTITY', `${env.USER ?? 'operator'}@${hostname()}`),
+    },
+    docker: parseDockerHost(get('DOCKER_HOST', 'unix:///var/run/docker.sock')),
+    mariadb: {
+      port: parse('TUTTI_DB_PORT', port('TUTTI_DB_PORT'), '3306'),
+      image: get('TUTTI_MARIADB_IMAGE', 'tutti/mariadb:10.11'),
+    },
+    varnish: {
+      httpPort: parse('TUTTI_HTTP_PORT', port('TUTTI_HTTP_PORT'), '8080'),
+      image: get('TUTTI_VARNISH_IMAGE', 'tutti/varnish:7'),
+    },
+    s3: {
+      endpoint: get('TUTTI_S3_ENDPOINT', `http://127.0.0.1:${minioPort}`) || undefined,
+      region: get('TUTTI_S3_REGION', 'us-east-1'),
+      bucket: parse('TUTTI_S3_BUCKET', z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'not a valid S3 bucket name'), `${prefix}-backups`),
+      prefix: parse('TUTTI_S3_PREFIX', z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and -'), 'sites'),
+      accessKeyId: get('TUTTI_S3_ACCESS_KEY_ID', 'tutti'),
+      secretAccessKeyFile: get('TUTTI_S3_SECRET_ACCESS_KEY_FILE', join(dataDir, 'secrets', 's3_secret_access_key')),
+      forcePathStyle: parse('TUTTI_S3_FORCE_PATH_STYLE', bool('TUTTI_S3_FORCE_PATH_STYLE'), 'true'),
+      minioPort,
+    },
+    defaults: {
+      wordpressImage: get('TUTTI_DEFAULT_WORDPRESS_IMAGE', 'tutti/wordpress:php8.2-bookworm'),
+    },
+  };
+}
+
+function parseDockerHost(value: string): TuttiConfig['docker'] {
+  if (value.startsWith('unix://')) return { socketPath: value.slice('unix://'.length) };
+  const m = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(value);
+  if (m) return { host: m[1]!, port: Number(m[2]) };
+  throw new ConfigError(`DOCKER_HOST=${JSON.stringify(value)}: expected unix:///path or tcp://host:port`);
+}
+
+/** Reads a secret file; the error names the file, never its content. */
+export function readSecretFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`secret file ${path} is not readable (${(err as NodeJS.ErrnoException).code ?? 'error'}); run npm run up to create it`);
+  }
+}

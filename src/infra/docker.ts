@@ -1,0 +1,316 @@
+import Docker from 'dockerode';
+import { PassThrough, type Readable } from 'node:stream';
+import type { TuttiConfig } from '../config';
+import { CommandError, NotOwnedError, UnavailableError } from './errors';
+
+export type { Docker };
+
+export function createDocker(cfg: TuttiConfig['docker']): Docker {
+  return new Docker(cfg);
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+/** Turns "cannot connect" errors into one line naming the engine and the next step. */
+export function dockerUnavailable(err: unknown): UnavailableError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+    return new UnavailableError('docker', `engine not answering (${code})`, 'start it with npm run up, or set DOCKER_HOST');
+  }
+  return undefined;
+}
+
+export async function inspectContainer(docker: Docker, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await docker.getContainer(name).inspect();
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw dockerUnavailable(err) ?? err;
+  }
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then closed. */
+  stdin?: Buffer | string;
+  user?: string;
+  workingDir?: string;
+  /** Non-secret environment only. */
+  env?: string[];
+  timeoutMs?: number;
+}
+
+/** Runs `argv` (no shell) in a running container and collects its output. */
+export async function exec(docker: Docker, container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const { stream, done } = await execStream(docker, container, argv, opts);
+  const out: Buffer[] = [];
+  stream.on('data', (b: Buffer) => out.push(b));
+  const { exitCode, stderr } = await done;
+  return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr };
+}
+
+/** Like {@link exec} but fails with a {@link CommandError} carrying the output tail on a non-zero exit. */
+export async function execOk(docker: Docker, container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const r = await exec(docker, container, argv, opts);
+  if (r.exitCode !== 0) {
+    const tail = tailOf(`${r.stdout}\n${r.stderr}`);
+    throw new CommandError(`${argv[0]} ${argv[1] ?? ''} exited ${r.exitCode} in ${container}: ${tail.split('\n').pop()}`, r.exitCode, tail);
+  }
+  return r;
+}
+
+export function tailOf(text: string, lines = 20): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+export interface ExecStream {
+  /** The command's stdout. */
+  stream: Readable;
+  /** Resolves when the command ended, with its exit code and (bounded) stderr. */
+  done: Promise<{ exitCode: number; stderr: string }>;
+  execId: string;
+}
+
+/** Starts `argv` in a container and gives its stdout as a stream, for dumps that must not be buffered. */
+export async function execStream(docker: Docker, container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecStream> {
+  let execObj: Docker.Exec;
+  try {
+    execObj = await docker.getContainer(container).exec({
+      Cmd: argv,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: opts.stdin !== undefined,
+      User: opts.user,
+      WorkingDir: opts.workingDir,
+      Env: opts.env,
+    });
+  } catch (err) {
+    throw dockerUnavailable(err) ?? err;
+  }
+  const raw = await execObj.start({ hijack: true, stdin: opts.stdin !== undefined });
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let errText = '';
+  stderr.on('data', (b: Buffer) => {
+    errText = (errText + b.toString('utf8')).slice(-16_384);
+  });
+  docker.modem.demuxStream(raw, stdout, stderr);
+  if (opts.stdin !== undefined) {
+    raw.end(opts.stdin);
+  }
+  const done = new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          raw.destroy();
+          reject(new CommandError(`${argv[0]} in ${container} did not finish within ${opts.timeoutMs} ms`, null, tailOf(errText)));
+        }, opts.timeoutMs)
+      : undefined;
+    const finish = async () => {
+      if (timer) clearTimeout(timer);
+      try {
+        // The exec's exit code is set a moment after the stream ends.
+        for (let i = 0; i < 50; i++) {
+          const info = await execObj.inspect();
+          if (!info.Running && info.ExitCode !== null) {
+            stdout.end();
+            stderr.end();
+            resolve({ exitCode: info.ExitCode, stderr: errText });
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 20 * (i + 1)));
+        }
+        reject(new CommandError(`${argv[0]} in ${container}: exit code never reported`, null, tailOf(errText)));
+      } catch (err) {
+        reject(err as Error);
+      }
+    };
+    raw.on('end', () => void finish());
+    raw.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      reject(err);
+    });
+  });
+  return { stream: stdout, done, execId: execObj.id };
+}
+
+export interface OwnerCheck {
+  prefix: string;
+  /** When set, the resource must also carry this site's label. */
+  site?: string;
+}
+
+function assertOwned(kind: string, name: string, labels: Record<string, string> | undefined, owner: OwnerCheck): void {
+  const ok = labels?.['tutti.managed'] === 'true' && labels['tutti.prefix'] === owner.prefix && (owner.site === undefined || labels['tutti.site'] === owner.site);
+  if (!ok) {
+    throw new NotOwnedError(`${kind} ${name} exists but its labels do not show Tutti made it${owner.site ? ` for site ${owner.site}` : ''}; remove or rename it by hand`);
+  }
+}
+
+/** Stops and removes a container if it exists and its labels prove we own it. Returns whether one was removed. */
+export async function removeContainer(docker: Docker, name: string, owner: OwnerCheck): Promise<boolean> {
+  const info = await inspectContainer(docker, name);
+  if (!info) return false;
+  assertOwned('container', name, info.Config.Labels, owner);
+  try {
+    await docker.getContainer(name).remove({ force: true, v: false });
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+  return true;
+}
+
+export async function ensureNetwork(docker: Docker, name: string, labels: Record<string, string>, owner: OwnerCheck): Promise<string> {
+  const existing = await docker.listNetworks({ filters: { name: [name] } });
+  const exact = existing.find((n) => n.Name === name);
+  if (exact) {
+    assertOwned('network', name, exact.Labels, owner);
+    return exact.Id;
+  }
+  const net = await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+  return net.id;
+}
+
+export async function removeNetwork(docker: Docker, name: string, owner: OwnerCheck): Promise<boolean> {
+  const exact = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+  if (!exact) return false;
+  assertOwned('network', name, exact.Labels, owner);
+  const info = await docker.getNetwork(exact.Id).inspect();
+  for (const id of Object.keys(info.Containers ?? {})) {
+    await docker.getNetwork(exact.Id).disconnect({ Container: id, Force: true }).catch(() => undefined);
+  }
+  try {
+    await docker.getNetwork(exact.Id).remove();
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+  return true;
+}
+
+/** Connects a container to a network unless it already is. */
+export async function connectNetwork(docker: Docker, network: string, container: string): Promise<void> {
+  const info = await inspectContainer(docker, container);
+  if (!info) throw new Error(`container ${container} not found`);
+  if (info.NetworkSettings.Networks[network]) return;
+  await docker.getNetwork(network).connect({ Container: container });
+}
+
+export async function disconnectNetwork(docker: Docker, network: string, container: string): Promise<void> {
+  const info = await inspectContainer(docker, container);
+  if (!info?.NetworkSettings.Networks[network]) return;
+  await docker.getNetwork(network).disconnect({ Container: container, Force: true });
+}
+
+export async function ensureVolume(docker: Docker, name: string, labels: Record<string, string>, owner: OwnerCheck): Promise<void> {
+  try {
+    const info = await docker.getVolume(name).inspect();
+    assertOwned('volume', name, info.Labels ?? undefined, owner);
+    return;
+  } catch (err) {
+    if (err instanceof NotOwnedError) throw err;
+    if (statusOf(err) !== 404) throw dockerUnavailable(err) ?? err;
+  }
+  await docker.createVolume({ Name: name, Labels: labels });
+}
+
+export async function removeVolume(docker: Docker, name: string, owner: OwnerCheck): Promise<boolean> {
+  let info: Docker.VolumeInspectInfo;
+  try {
+    info = await docker.getVolume(name).inspect();
+  } catch (err) {
+    if (statusOf(err) === 404) return false;
+    throw err;
+  }
+  assertOwned('volume', name, info.Labels ?? undefined, owner);
+  await docker.getVolume(name).remove();
+  return true;
+}
+
+/** The local image's ID (a content digest) or undefined when the image is not on this engine. */
+export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+  try {
+    return (await docker.getImage(ref).inspect()).Id;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw dockerUnavailable(err) ?? err;
+  }
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  /** Non-secret settings only; secrets are mounted as files. */
+  env?: string[];
+  cmd?: string[];
+  /** `host-path:container-path[:ro]` or `volume:container-path`. */
+  binds?: string[];
+  network: string;
+  networkAliases?: string[];
+  /** containerPort → host port on 127.0.0.1. */
+  publish?: Record<number, number>;
+  memoryBytes?: number;
+  restart?: 'unless-stopped' | 'no';
+  healthcheck?: Docker.HealthConfig;
+}
+
+/**
+ * Makes sure a container with this name exists and runs. An existing one is kept when its
+ * labels prove we own it (`owner`); it is started if stopped. Returns its ID.
+ */
+export async function ensureContainer(docker: Docker, spec: ContainerSpec, owner: OwnerCheck): Promise<string> {
+  const existing = await inspectContainer(docker, spec.name);
+  if (existing) {
+    assertOwned('container', spec.name, existing.Config.Labels, owner);
+    if (!existing.State.Running) await docker.getContainer(existing.Id).start().catch(ignoreAlreadyStarted);
+    return existing.Id;
+  }
+  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  const exposed: Record<string, object> = {};
+  for (const [cport, hport] of Object.entries(spec.publish ?? {})) {
+    portBindings[`${cport}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: String(hport) }];
+    exposed[`${cport}/tcp`] = {};
+  }
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Labels: spec.labels,
+      Env: spec.env,
+      Cmd: spec.cmd,
+      ExposedPorts: exposed,
+      Healthcheck: spec.healthcheck,
+      HostConfig: {
+        Binds: spec.binds,
+        PortBindings: portBindings,
+        NetworkMode: spec.network,
+        RestartPolicy: { Name: spec.restart ?? 'unless-stopped' },
+        Memory: spec.memoryBytes,
+        SecurityOpt: ['no-new-privileges'],
+      },
+      NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } },
+    });
+  } catch (err) {
+    if (statusOf(err) === 409) return ensureContainer(docker, spec, owner); // created concurrently by a retry
+    if (statusOf(err) === 404) throw new Error(`image ${spec.image} is not on this Docker host; build it with scripts/images.sh ensure`, { cause: err });
+    throw dockerUnavailable(err) ?? err;
+  }
+  await container.start().catch(ignoreAlreadyStarted);
+  return container.id;
+}
+
+function ignoreAlreadyStarted(err: unknown): void {
+  if (statusOf(err) !== 304) throw err;
+}
+
+/** Lists containers carrying all the given labels (running or not). */
+export async function listByLabels(docker: Docker, labels: Record<string, string>): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+}

@@ -1,0 +1,90 @@
+import mysql from 'mysql2/promise';
+import { UnavailableError } from './errors';
+
+export type Db = mysql.Pool;
+
+export interface MariadbTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** Read from the secrets store by the caller; never logged. */
+  password: string;
+  database?: string;
+}
+
+export function createDbPool(t: MariadbTarget): Db {
+  return mysql.createPool({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+    database: t.database,
+    connectionLimit: 4,
+    multipleStatements: false,
+    connectTimeout: 5_000,
+  });
+}
+
+/**
+ * mysql2 errors carry the SQL text, which for CREATE/ALTER USER holds a password. Activities
+ * rethrow through this, which keeps the code and message only.
+ */
+export function scrubDbError(err: unknown, what: string): Error {
+  const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
+  if (e.code === 'ECONNREFUSED' || e.code === 'ETIMEDOUT' || e.code === 'PROTOCOL_CONNECTION_LOST') {
+    return new UnavailableError('mariadb', `${what}: not answering (${e.code})`, 'start it with npm run up; check `docker ps` for the mariadb container');
+  }
+  const clean = new Error(`${what}: ${e.code ?? 'error'} ${e.sqlMessage ?? e.message ?? ''}`.trim());
+  clean.name = 'DbError';
+  return clean;
+}
+
+/** Quotes a validated identifier. Callers only pass names built from validated slugs. */
+export function quoteId(name: string): string {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`unsafe SQL identifier ${JSON.stringify(name)}`);
+  return `\`${name}\``;
+}
+
+/** In GRANT ... ON `db`.*, `_` and `%` are wildcards: escape them so a grant names exactly one database. */
+export function grantDbPattern(database: string): string {
+  return quoteId(database).replace(/_/g, '\\_').replace(/%/g, '\\%');
+}
+
+export async function serverVersion(db: Db): Promise<string> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+  return String(rows[0]?.v);
+}
+
+export async function ensureDatabase(db: Db, name: string): Promise<void> {
+  await db.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+}
+
+export async function dropDatabase(db: Db, name: string): Promise<void> {
+  await db.query(`DROP DATABASE IF EXISTS ${quoteId(name)}`);
+}
+
+export async function databaseExists(db: Db, name: string): Promise<boolean> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]);
+  return rows.length > 0;
+}
+
+/** Creates or re-keys a user that may use exactly one database. */
+export async function ensureDbUser(db: Db, user: string, password: string, database: string): Promise<void> {
+  const account = `'${user.replace(/[^A-Za-z0-9_]/g, '')}'@'%'`;
+  try {
+    await db.query(`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ?`, [password]);
+    await db.query(`ALTER USER ${account} IDENTIFIED BY ?`, [password]);
+    await db.query(`GRANT ALL PRIVILEGES ON ${grantDbPattern(database)}.* TO ${account}`);
+  } catch (err) {
+    throw scrubDbError(err, `creating user ${user}`);
+  }
+}
+
+export async function dropDbUser(db: Db, user: string): Promise<void> {
+  await db.query(`DROP USER IF EXISTS '${user.replace(/[^A-Za-z0-9_]/g, '')}'@'%'`);
+}
+
+export async function userExists(db: Db, user: string): Promise<boolean> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT 1 FROM mysql.user WHERE User = ?', [user]);
+  return rows.length > 0;
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, rename } from 'node:fs/promises';
+import { dirname, join, normalize } from 'node:path';
+
+/**
+ * Secrets live as 0600 files under one root outside workflow history; containers get them
+ * as read-only bind mounts. Values are generated here, never passed in by callers.
+ */
+export class SecretStore {
+  constructor(readonly root: string) {}
+
+  path(rel: string): string {
+    const p = normalize(join(this.root, rel));
+    if (!p.startsWith(normalize(this.root) + '/')) throw new Error(`secret path ${rel} escapes the store`);
+    return p;
+  }
+
+  /** Returns the secret, creating it with `generate()` the first time; safe under retries and races. */
+  async ensure(rel: string, generate: () => string = () => generatePassword()): Promise<string> {
+    const existing = await this.read(rel);
+    if (existing !== undefined) return existing;
+    const file = this.path(rel);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(generate());
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    // link-like semantics: keep whichever value was there first
+    const again = await this.read(rel);
+    if (again !== undefined) {
+      await rm(tmp, { force: true });
+      return again;
+    }
+    await rename(tmp, file);
+    return (await this.read(rel))!;
+  }
+
+  /** Replaces a secret's value (rotation). */
+  async write(rel: string, value: string): Promise<void> {
+    const file = this.path(rel);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    const fh = await open(tmp, 'w', 0o600);
+    await fh.writeFile(value);
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, file);
+  }
+
+  async read(rel: string): Promise<string | undefined> {
+    try {
+      return (await readFile(this.path(rel), 'utf8')).trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async remove(rel: string): Promise<void> {
+    await rm(this.path(rel), { recursive: true, force: true });
+  }
+}
+
+/** 32 characters from [A-Za-z0-9]: safe in SQL strings, config files and URLs. */
+export function generatePassword(length = 32): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  for (const b of bytes) {
+    if (b < 248) out += alphabet[b % 62];
+    if (out.length === length) break;
+  }
+  return out;
+}

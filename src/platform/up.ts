@@ -1,0 +1,99 @@
+import { Connection } from '@temporalio/client';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readSecretFile, type TuttiConfig } from '../config';
+import { createDocker } from '../infra/docker';
+import { createS3, ensureBucket } from '../infra/s3';
+import { generatePassword, SecretStore } from '../infra/secrets';
+import { waitUntil } from '../infra/wait';
+import { hostTaskQueue } from '../site/names';
+import { ensureMariadbServer, ensureVarnishServer, requireDocker, stopPlatformContainers } from './containers';
+import { ensureProcess, PlatformError, stopProcess } from './processes';
+import { minioService, temporalService, workerService } from './services';
+import { ensureRegistrySchema } from '../infra/registry';
+
+export interface UpOptions {
+  worker: boolean;
+  /** One line per component, as it happens. */
+  say: (line: string) => void;
+}
+
+async function requireBinary(path: string, how: string): Promise<void> {
+  try {
+    await access(path);
+  } catch {
+    throw new PlatformError(`${path} is missing; ${how}`);
+  }
+}
+
+/**
+ * Starts whatever of the platform is not running yet: Temporal, MinIO, the host's MariaDB and
+ * Varnish containers, the bucket, the registry schema and the worker. Running twice changes nothing.
+ */
+export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<void> {
+  const { say } = opts;
+  const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
+  const docker = createDocker(cfg.docker);
+  say(`docker     engine ${await requireDocker(docker)}`);
+
+  const temporal = temporalService(cfg);
+  await requireBinary(temporal.command, 'install it with scripts/up (go install github.com/temporalio/cli/cmd/temporal@v1.5.1)');
+  const t = await ensureProcess(temporal, 'set TEMPORAL_ADDRESS / TUTTI_TEMPORAL_UI_PORT to free ports');
+  say(`temporal   ${t.state} (pid ${t.pid}) grpc ${cfg.temporal.address}, UI http://127.0.0.1:${cfg.temporal.uiPort}, namespace ${cfg.temporal.namespace}`);
+
+  const s3Secret = await secrets.ensure('s3_secret_access_key', () => generatePassword(40));
+  if (cfg.s3.secretAccessKeyFile !== secrets.path('s3_secret_access_key')) readSecretFile(cfg.s3.secretAccessKeyFile);
+  const minio = minioService(cfg, s3Secret);
+  await requireBinary(minio.command, 'install it with scripts/up (go install github.com/minio/minio)');
+  const m = await ensureProcess(minio, 'set TUTTI_MINIO_PORT to a free port');
+  const s3 = createS3(cfg.s3, s3Secret);
+  const created = await waitUntil(`MinIO bucket ${cfg.s3.bucket}`, () => ensureBucket(s3, cfg.s3.bucket, cfg.s3.endpoint), { timeoutMs: 30_000, intervalMs: 500 });
+  s3.destroy();
+  say(`minio      ${m.state} (pid ${m.pid}) ${cfg.s3.endpoint}, bucket ${cfg.s3.bucket}${created ? ' (created)' : ''}`);
+
+  const maria = await ensureMariadbServer(docker, cfg, secrets);
+  say(`mariadb    ${maria.outcome} ${maria.version} on 127.0.0.1:${cfg.mariadb.port}`);
+  await ensureRegistrySchema(cfg, secrets);
+  const varnish = await ensureVarnishServer(docker, cfg);
+  say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}`);
+
+  if (opts.worker) {
+    const worker = workerService(cfg);
+    const w = await ensureProcess(worker, '');
+    await waitForPollers(cfg, hostTaskQueue(cfg.hostName), worker.logFile);
+    say(`worker     ${w.state} (pid ${w.pid}) queues ${cfg.temporal.taskQueue}, ${hostTaskQueue(cfg.hostName)}; log ${worker.logFile}`);
+  }
+}
+
+/** Waits until some worker polls `taskQueue`, so `up` only reports a worker that really serves. */
+async function waitForPollers(cfg: TuttiConfig, taskQueue: string, logFile: string): Promise<void> {
+  const connection = await Connection.connect({ address: cfg.temporal.address });
+  try {
+    await waitUntil(
+      `worker polling ${taskQueue} (see ${logFile})`,
+      async () => {
+        const r = await connection.workflowService.describeTaskQueue({ namespace: cfg.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType: 2 });
+        return (r.pollers?.length ?? 0) > 0 ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1_000 },
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Stops processes and containers; nothing is removed, so a later `up` finds everything. */
+export async function platformDown(cfg: TuttiConfig, say: (line: string) => void): Promise<void> {
+  const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
+  const s3Secret = (await secrets.read('s3_secret_access_key')) ?? '';
+  for (const svc of [workerService(cfg), minioService(cfg, s3Secret), temporalService(cfg)]) {
+    say(`${svc.name.padEnd(10)} ${(await stopProcess(svc)) ? 'stopped' : 'was not running'}`);
+  }
+  const docker = createDocker(cfg.docker);
+  try {
+    const stopped = await stopPlatformContainers(docker, cfg);
+    say(`containers ${stopped.length ? `stopped ${stopped.join(', ')}` : 'were not running'} (volumes kept)`);
+  } catch (err) {
+    say(`containers not stopped: ${(err as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The one list of failure types Tutti raises. Activities and workflows throw
+ * `ApplicationFailure`s with one of these as `type`; tests and the CLI match on them.
+ */
+export const FailureType = {
+  InvalidInput: 'InvalidInput',
+  ComponentUnavailable: 'ComponentUnavailable',
+  SiteBusy: 'SiteBusy',
+  SiteNotFound: 'SiteNotFound',
+  SiteExists: 'SiteExists',
+  DomainTaken: 'DomainTaken',
+  NotOwned: 'NotOwned',
+  ContainerUnhealthy: 'ContainerUnhealthy',
+  InstallFailed: 'InstallFailed',
+  RouteCheckFailed: 'RouteCheckFailed',
+  CommandFailed: 'CommandFailed',
+  BackupNotFound: 'BackupNotFound',
+  BackupCorrupt: 'BackupCorrupt',
+  BackupIncomplete: 'BackupIncomplete',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Bad input: names the field and what was expected. Never retried. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ValidationError } from './errors';
+
+/**
+ * The single input-validation module for every entry point: CLI, UI-started workflows and
+ * schedules all parse through these schemas, so a value is judged the same way everywhere.
+ */
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const slugSchema = z
+  .string()
+  .min(2, 'must be 2 to 30 characters')
+  .max(30, 'must be 2 to 30 characters')
+  .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, "must be lowercase letters, digits and '-', start with a letter and not end with '-'")
+  .refine((s) => !s.includes('--'), "must not contain '--'");
+
+export const domainSchema = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .refine((d) => d === d.toLowerCase(), 'must be lowercase')
+  .refine((d) => d.split('.').length >= 2 && d.split('.').every((l) => LABEL.test(l)), 'must be a hostname such as www.example.org (ASCII letters, digits, - and dots; use punycode for IDNs)')
+  .refine((d) => !/^[0-9.]+$/.test(d), 'must be a hostname, not an IP address');
+
+// name[:tag][@sha256:digest], optionally with a registry host[:port]; no whitespace, no leading '-'.
+const IMAGE = /^(?:[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const imageSchema = z.string().max(255, 'must be at most 255 characters').regex(IMAGE, 'must be an image reference such as tutti/wordpress:php8.2-bookworm');
+
+export const hostSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a host name: lowercase letters, digits and -');
+
+export const platformSchema = z.enum(['wordpress', 'drupal-civicrm'], { error: 'must be wordpress or drupal-civicrm' });
+export type Platform = z.infer<typeof platformSchema>;
+
+export const titleSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(120, 'must be at most 120 characters')
+  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must not contain control characters');
+
+export const emailSchema = z.string().max(254).regex(/^[A-Za-z0-9._+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/, 'must be an e-mail address');
+
+export const backupIdSchema = z.string().regex(/^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{6}$/, 'must be a backup ID such as 20261128T063000Z-a1b2c3');
+
+/**
+ * Parses `input` with `schema`; on failure throws a {@link ValidationError} naming the first
+ * offending field (e.g. `domains.1: must be lowercase`).
+ */
+export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what = 'input'): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : what;
+  const received = valueAt(input, issue.path);
+  const shown = received === undefined ? '' : ` (got ${JSON.stringify(received)?.slice(0, 80)})`;
+  throw new ValidationError(field, `${issue.message}${shown}`);
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}

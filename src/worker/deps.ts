@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ActivityDeps } from '../../activities/deps';
+import { readSecretFile, type TuttiConfig } from '../config';
+import { createDocker } from '../infra/docker';
+import { createDbPool, type Db } from '../infra/mariadb';
+import { createS3 } from '../infra/s3';
+import { SecretStore } from '../infra/secrets';
+import { Varnish } from '../infra/varnish';
+import { MARIADB_ROOT_PASSWORD, platformNames } from '../site/names';
+
+/** Builds the activities' dependencies; DB and S3 clients are made on first use, so the worker starts before them. */
+export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<void> } {
+  const docker = createDocker(cfg.docker);
+  const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
+  let db: Db | undefined;
+  let s3: S3Client | undefined;
+  return {
+    cfg,
+    docker,
+    secrets,
+    varnish: new Varnish(docker, platformNames(cfg.prefix).varnishContainer),
+    db() {
+      db ??= createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(secrets.path(MARIADB_ROOT_PASSWORD)) });
+      return db;
+    },
+    s3() {
+      s3 ??= createS3(cfg.s3, readSecretFile(cfg.s3.secretAccessKeyFile));
+      return s3;
+    },
+    async close() {
+      await db?.end();
+      s3?.destroy();
+    },
+  };
+}

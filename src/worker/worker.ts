@@ -1,0 +1,57 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { ActivityDeps } from '../../activities/deps';
+import type { TuttiConfig } from '../config';
+import { hostTaskQueue } from '../site/names';
+
+export interface TuttiWorkerOptions {
+  cfg: TuttiConfig;
+  deps: ActivityDeps;
+  connection?: NativeConnection;
+  /** A prebuilt bundle (tests build one per run); otherwise workflows are bundled from source. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Which roles this process serves; one machine serves both. */
+  roles?: { orchestrator: boolean; host: boolean };
+}
+
+/**
+ * One process, two workers: the `tutti` queue (workflows and host-independent activities) and
+ * this host's `tutti-host-<name>` queue (Docker, MariaDB and Varnish activities).
+ */
+export async function createWorkers(opts: TuttiWorkerOptions): Promise<{ workers: Worker[]; connection: NativeConnection }> {
+  const { cfg } = opts;
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: cfg.temporal.address }));
+  const activities = createActivities(opts.deps);
+  const roles = opts.roles ?? { orchestrator: true, host: true };
+  const workflowSource = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
+  const workers: Worker[] = [];
+  if (roles.orchestrator) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: cfg.temporal.namespace,
+        taskQueue: cfg.temporal.taskQueue,
+        activities,
+        ...workflowSource,
+        identity: `${cfg.hostName}/orchestrator/${process.pid}`,
+      }),
+    );
+  }
+  if (roles.host) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: cfg.temporal.namespace,
+        taskQueue: hostTaskQueue(cfg.hostName),
+        activities,
+        identity: `${cfg.hostName}/host/${process.pid}`,
+      }),
+    );
+  }
+  return { workers, connection };
+}
+
+/** Runs all workers until one fails or a shutdown signal arrives. */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}

@@ -1,0 +1,2 @@
+/** The only workflow bundle entry: one workflow per file. */
+export { checkPlatform } from './checkPlatform';
