@@ -14,4 +14,6 @@ export interface ActivityDeps {
   /** Root connection to this host's MariaDB (the control plane's registry lives there too). */
   db: () => Db;
   s3: () => S3Client;
+  /** The identity that started a workflow run (CLI user, UI), from its first history event. */
+  starterIdentity: (workflowId: string, runId: string) => Promise<string>;
 }

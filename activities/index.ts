@@ -1,5 +1,8 @@
 import type { ActivityDeps } from './deps';
 import { createPlatformActivities } from './platform';
+import { createRegistryActivities } from './registry';
+import { createRouteActivities } from './routes';
+import { createSiteActivities } from './sites';
 
 export type { ActivityDeps } from './deps';
 
@@ -7,6 +10,9 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPlatformActivities(deps),
+    ...createRegistryActivities(deps),
+    ...createSiteActivities(deps),
+    ...createRouteActivities(deps),
     async defaultHost(): Promise<string> {
       return deps.cfg.hostName;
     },

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { registerPlatformCommands } from './platform';
+import { registerSiteCommands } from './sites';
 import { CliError } from './output';
+import { ValidationError } from '../site/errors';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('tutti')
@@ -9,11 +11,16 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   registerPlatformCommands(program);
+  registerSiteCommands(program);
   await program.parseAsync(argv);
 }
 
 main(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ValidationError) {
+    process.stderr.write(`tutti: invalid input: ${err.message}\n`);
+    process.exit(2);
+  }
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`tutti: ${msg.split('\n')[0]}\n`);
   process.exit(err instanceof CliError ? err.exitCode : err instanceof ConfigError ? 3 : 1);

@@ -194,11 +194,16 @@ export async function removeNetwork(docker: Docker, name: string, owner: OwnerCh
 }
 
 /** Connects a container to a network unless it already is. */
-export async function connectNetwork(docker: Docker, network: string, container: string): Promise<void> {
+export async function connectNetwork(docker: Docker, network: string, container: string, aliases?: string[]): Promise<void> {
   const info = await inspectContainer(docker, container);
-  if (!info) throw new Error(`container ${container} not found`);
+  if (!info) throw new Error(`container ${container} not found; is the platform up (npm run up)?`);
   if (info.NetworkSettings.Networks[network]) return;
-  await docker.getNetwork(network).connect({ Container: container });
+  try {
+    await docker.getNetwork(network).connect({ Container: container, EndpointConfig: aliases ? { Aliases: aliases } : undefined });
+  } catch (err) {
+    // a retry racing the first attempt: already connected is success
+    if (!/already exists|already attached/i.test((err as Error).message)) throw err;
+  }
 }
 
 export async function disconnectNetwork(docker: Docker, network: string, container: string): Promise<void> {

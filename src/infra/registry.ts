@@ -18,6 +18,7 @@ const SCHEMA = [
     status VARCHAR(16) NOT NULL,
     image_id VARCHAR(80) NULL,
     active_container VARCHAR(120) NULL,
+    created_by_run VARCHAR(64) NOT NULL,
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
   )`,
@@ -95,22 +96,32 @@ export class DomainTakenError extends Error {
   override name = 'DomainTakenError';
 }
 
+export class SiteExistsError extends Error {
+  override name = 'SiteExistsError';
+}
+
 /**
- * Records the site and claims its domains in one transaction; a domain owned by another site
- * fails with {@link DomainTakenError} and changes nothing.
+ * Records a new site and claims its domains in one transaction, for the run `runId` (a retry of
+ * the same run finds its own claim). A slug or domain owned by another site fails with
+ * {@link SiteExistsError} / {@link DomainTakenError} and changes nothing.
  */
-export async function claimSite(db: Db, spec: SiteSpec, status: SiteStatus): Promise<void> {
+export async function claimSite(db: Db, spec: SiteSpec, runId: string): Promise<void> {
   const conn = await db.getConnection();
   try {
     await conn.beginTransaction();
+    const [mine] = await conn.query<mysql.RowDataPacket[]>('SELECT created_by_run, status FROM tutti.sites WHERE slug = ? FOR UPDATE', [spec.slug]);
+    if (mine[0] && mine[0].created_by_run !== runId) {
+      await conn.rollback();
+      throw new SiteExistsError(`site ${spec.slug} already exists (${mine[0].status as string}); choose another slug or delete it first`);
+    }
     const [taken] = await conn.query<mysql.RowDataPacket[]>('SELECT domain, slug FROM tutti.domains WHERE domain IN (?) AND slug <> ? FOR UPDATE', [spec.domains, spec.slug]);
     if (taken.length) {
       await conn.rollback();
       throw new DomainTakenError(`domain ${taken[0]!.domain as string} already belongs to site ${taken[0]!.slug as string}; delete that site or choose another domain`);
     }
     await conn.query(
-      'INSERT INTO tutti.sites (slug, spec, host, status) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE spec = VALUES(spec), host = VALUES(host), status = VALUES(status)',
-      [spec.slug, JSON.stringify(spec), spec.host, status],
+      'INSERT INTO tutti.sites (slug, spec, host, status, created_by_run) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE spec = VALUES(spec)',
+      [spec.slug, JSON.stringify(spec), spec.host, 'creating', runId],
     );
     await conn.query('DELETE FROM tutti.domains WHERE slug = ? AND domain NOT IN (?)', [spec.slug, spec.domains]);
     for (const d of spec.domains) await conn.query('INSERT IGNORE INTO tutti.domains (domain, slug) VALUES (?, ?)', [d, spec.slug]);

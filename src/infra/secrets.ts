@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rm, rename } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, rm, rename } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 
 /**
@@ -16,9 +16,12 @@ export class SecretStore {
   }
 
   /** Returns the secret, creating it with `generate()` the first time; safe under retries and races. */
-  async ensure(rel: string, generate: () => string = () => generatePassword()): Promise<string> {
+  async ensure(rel: string, generate: () => string = () => generatePassword(), access?: FileAccess): Promise<string> {
     const existing = await this.read(rel);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (access) await this.setAccess(rel, access);
+      return existing;
+    }
     const file = this.path(rel);
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -36,7 +39,20 @@ export class SecretStore {
       return again;
     }
     await rename(tmp, file);
+    if (access) await this.setAccess(rel, access);
     return (await this.read(rel))!;
+  }
+
+  /**
+   * Lets one group (a container's web server user) read a secret, and enter its folder. Secrets
+   * stay unreadable for everyone else on the host.
+   */
+  async setAccess(rel: string, access: FileAccess): Promise<void> {
+    const file = this.path(rel);
+    await chown(dirname(file), 0, access.gid);
+    await chmod(dirname(file), 0o750);
+    await chown(file, 0, access.gid);
+    await chmod(file, 0o440);
   }
 
   /** Replaces a secret's value (rotation). */
@@ -63,6 +79,11 @@ export class SecretStore {
   async remove(rel: string): Promise<void> {
     await rm(this.path(rel), { recursive: true, force: true });
   }
+}
+
+export interface FileAccess {
+  /** Group allowed to read: the file becomes root:gid 0440, its folder root:gid 0750. */
+  gid: number;
 }
 
 /** 32 characters from [A-Za-z0-9]: safe in SQL strings, config files and URLs. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { Connection } from '@temporalio/client';
 import type { ActivityDeps } from '../../activities/deps';
 import { readSecretFile, type TuttiConfig } from '../config';
 import { createDocker } from '../infra/docker';
@@ -15,6 +16,7 @@ export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<v
   const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
   let db: Db | undefined;
   let s3: S3Client | undefined;
+  let temporal: Promise<Connection> | undefined;
   return {
     cfg,
     docker,
@@ -28,9 +30,19 @@ export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<v
       s3 ??= createS3(cfg.s3, readSecretFile(cfg.s3.secretAccessKeyFile));
       return s3;
     },
+    async starterIdentity(workflowId, runId) {
+      temporal ??= Connection.connect({ address: cfg.temporal.address });
+      const { history } = await (await temporal).workflowService.getWorkflowExecutionHistory({
+        namespace: cfg.temporal.namespace,
+        execution: { workflowId, runId },
+        maximumPageSize: 1,
+      });
+      return history?.events?.[0]?.workflowExecutionStartedEventAttributes?.identity || 'unknown';
+    },
     async close() {
       await db?.end();
       s3?.destroy();
+      if (temporal) await (await temporal).close();
     },
   };
 }

@@ -1,0 +1,32 @@
+import { connectNetwork, inspectContainer } from '../src/infra/docker';
+import { listSites } from '../src/infra/registry';
+import { siteNames } from '../src/site/names';
+import { profileOf } from '../src/site/platforms';
+import { renderVcl, vclName, type Route } from '../src/site/vcl';
+import type { ActivityDeps } from './deps';
+import { classified } from './failures';
+
+/** Varnish routing of one host, always rebuilt whole from the registry: the same state gives the same VCL. */
+export function createRouteActivities(deps: ActivityDeps) {
+  const { docker, cfg, varnish } = deps;
+  return classified({
+    /**
+     * Renders the VCL from the sites on this host that have a live web container, loads it if it
+     * is new, switches to it and discards older ones. Returns the active VCL's name and routed slugs.
+     */
+    async syncRoutes(host: string): Promise<{ vcl: string; routed: string[] }> {
+      const routes: Route[] = [];
+      for (const site of await listSites(deps.db(), host)) {
+        if (!site.activeContainer || site.status === 'deleting') continue;
+        const info = await inspectContainer(docker, site.activeContainer);
+        if (!info?.State.Running) continue; // a VCL naming a missing host would not compile
+        await connectNetwork(docker, siteNames(cfg.prefix, site.spec.slug).network, varnish.container);
+        routes.push({ slug: site.spec.slug, domains: site.spec.domains, backendHost: site.activeContainer, healthPath: profileOf(site.spec.platform).healthPath });
+      }
+      const vcl = renderVcl(routes);
+      const name = vclName(vcl);
+      await varnish.switchTo(name, vcl);
+      return { vcl: name, routed: routes.map((r) => r.slug) };
+    },
+  });
+}

@@ -1,0 +1,187 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensureVolume, exec, execOk, inspectContainer, listByLabels, removeContainer, removeNetwork, removeVolume, tailOf } from '../src/infra/docker';
+import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser } from '../src/infra/mariadb';
+import { httpGet, waitUntil } from '../src/infra/wait';
+import { FailureType } from '../src/site/errors';
+import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
+import { profileOf } from '../src/site/platforms';
+import type { SiteSpec } from '../src/site/spec';
+import type { ActivityDeps } from './deps';
+import { classified } from './failures';
+
+export interface WebContainer {
+  name: string;
+  imageId: string;
+}
+
+/** Escapes text as WordPress prints a title in HTML, to find it in a page. */
+export function htmlEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#039;');
+}
+
+/** Per-site Docker and MariaDB resources, each `ensure` safe to repeat and each `remove` limited to what Tutti owns. */
+export function createSiteActivities(deps: ActivityDeps) {
+  const { docker, cfg, secrets } = deps;
+  const platform = platformNames(cfg.prefix);
+
+  function heartbeatWhile<T>(step: string, work: Promise<T>): Promise<T> {
+    const ctx = Context.current();
+    const started = Date.now();
+    const timer = setInterval(() => ctx.heartbeat({ step, seconds: Math.round((Date.now() - started) / 1000) }), 2_000);
+    return work.finally(() => clearInterval(timer));
+  }
+
+  const acts = {
+    /** Generates the site's secrets once (DB password, platform keys) into the secrets store; returns nothing secret. */
+    async ensureSiteSecrets(spec: SiteSpec): Promise<string[]> {
+      const profile = profileOf(spec.platform);
+      const dir = siteNames(cfg.prefix, spec.slug).secretsDir;
+      for (const [file, generate] of Object.entries(profile.secretFiles)) {
+        await secrets.ensure(`${dir}/${file}`, generate, { gid: profile.secretGid });
+      }
+      return Object.keys(profile.secretFiles);
+    },
+
+    async ensureSiteDatabase(spec: SiteSpec): Promise<{ database: string; user: string }> {
+      const n = siteNames(cfg.prefix, spec.slug);
+      const password = await secrets.read(`${n.secretsDir}/db_password`);
+      if (!password) throw ApplicationFailure.nonRetryable(`site ${spec.slug} has no DB password in the secrets store; run ensureSiteSecrets first`, FailureType.InvalidInput);
+      await ensureDatabase(deps.db(), n.database);
+      await ensureDbUser(deps.db(), n.dbUser, password, n.database);
+      return { database: n.database, user: n.dbUser };
+    },
+
+    /** The site's own network, with MariaDB (alias `db`) and Varnish attached; sites never share one. */
+    async ensureSiteNetwork(spec: SiteSpec): Promise<string> {
+      const n = siteNames(cfg.prefix, spec.slug);
+      await ensureNetwork(docker, n.network, siteLabels(cfg.prefix, spec.slug, 'network', spec.host), { prefix: cfg.prefix, site: spec.slug });
+      await connectNetwork(docker, n.network, platform.mariadbContainer, ['db']);
+      await connectNetwork(docker, n.network, platform.varnishContainer);
+      await ensureVolume(docker, n.filesVolume, siteLabels(cfg.prefix, spec.slug, 'files', spec.host), { prefix: cfg.prefix, site: spec.slug });
+      return n.network;
+    },
+
+    async ensureWebContainer(spec: SiteSpec, color: Color, image: string): Promise<WebContainer> {
+      const n = siteNames(cfg.prefix, spec.slug);
+      const profile = profileOf(spec.platform);
+      const name = n.webContainer(color);
+      await ensureContainer(
+        docker,
+        {
+          name,
+          image,
+          labels: { ...siteLabels(cfg.prefix, spec.slug, 'web', spec.host), [LABEL.color]: color },
+          env: profile.env(spec, { dbHost: 'db', dbName: n.database, dbUser: n.dbUser }),
+          binds: [`${n.filesVolume}:${profile.filesMount}`, `${secrets.path(n.secretsDir)}:/run/secrets/tutti:ro`],
+          network: n.network,
+          memoryBytes: 512 * 1024 * 1024,
+        },
+        { prefix: cfg.prefix, site: spec.slug },
+      );
+      const info = await inspectContainer(docker, name);
+      return { name, imageId: info!.Image };
+    },
+
+    /** Waits until the container's web server answers its health path (2xx/3xx); an exited, erroring or silent container fails with its log tail. */
+    async waitWebHealthy(spec: SiteSpec, container: string, timeoutMs = 60_000): Promise<void> {
+      const profile = profileOf(spec.platform);
+      const url = `http://127.0.0.1${profile.healthPath}`;
+      try {
+        await heartbeatWhile(
+          'waiting for the web container',
+          waitUntil(
+            `${container} answering ${profile.healthPath}`,
+            async () => {
+              const info = await inspectContainer(docker, container);
+              if (!info?.State.Running) throw new ContainerExited(`${container} is ${info?.State.Status ?? 'gone'}`);
+              const r = await exec(docker, container, ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${spec.domains[0]}`, url]);
+              const status = Number(r.stdout.trim());
+              // Before the install a platform redirects to its installer: that is a healthy web server too.
+              if (status >= 200 && status < 400) return true;
+              throw new Error(`HTTP ${r.stdout.trim() || r.stderr.trim()}`);
+            },
+            { timeoutMs, intervalMs: 1_000 },
+          ),
+        );
+      } catch (err) {
+        const logs = await docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 15 }).catch(() => Buffer.from(''));
+        throw ApplicationFailure.nonRetryable(`${(err as Error).message}; container log: ${tailOf(logs.toString('utf8').replace(/[^\x20-\x7e\n]/g, ''), 3)}`, FailureType.ContainerUnhealthy);
+      }
+    },
+
+    /** Runs the platform's install (WordPress: tutti-wp install), which itself does nothing when already installed. */
+    async installPlatform(spec: SiteSpec, container: string): Promise<void> {
+      const profile = profileOf(spec.platform);
+      for (const argv of profile.install(spec, { user: 'admin', email: `admin@${spec.domains[0]}` })) {
+        const r = await heartbeatWhile(`install: ${argv.slice(0, 3).join(' ')}`, exec(docker, container, argv, { user: profile.execUser, timeoutMs: 600_000 }));
+        if (r.exitCode !== 0) {
+          throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv[0]} ${argv[2] ?? ''} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
+        }
+      }
+    },
+
+    /** GET / through the host's Varnish with the site's Host header: 200 and the site's own title. */
+    async checkSiteAnswers(spec: SiteSpec, expectText?: string, timeoutMs = 60_000): Promise<{ status: number; ms: number }> {
+      const started = Date.now();
+      const want = htmlEscape(expectText ?? spec.title);
+      let last = '';
+      try {
+        await waitUntil(
+          `http://${spec.domains[0]}/ through Varnish`,
+          async () => {
+            const r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, spec.domains[0]);
+            last = `HTTP ${r.status}`;
+            if (r.status === 200 && r.body.includes(want)) return true;
+            throw new Error(r.status === 200 ? `page does not contain ${JSON.stringify(want)}` : last);
+          },
+          { timeoutMs, intervalMs: 500 },
+        );
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`${(err as Error).message} (last answer ${last || 'none'})`, FailureType.RouteCheckFailed);
+      }
+      return { status: 200, ms: Date.now() - started };
+    },
+
+    /** Removes one web container (e.g. the old color after an upgrade). */
+    async removeWebContainer(slug: string, container: string): Promise<boolean> {
+      return removeContainer(docker, container, { prefix: cfg.prefix, site: slug });
+    },
+
+    /**
+     * Removes every Docker and MariaDB resource of a site that Tutti made: containers, network,
+     * files volume, database, user and secrets. Route and registry are handled by the caller
+     * first, so Varnish never points at a removed container.
+     */
+    async removeSiteResources(slug: string): Promise<string[]> {
+      const n = siteNames(cfg.prefix, slug);
+      const owner = { prefix: cfg.prefix, site: slug };
+      const removed: string[] = [];
+      for (const c of await listByLabels(docker, { [LABEL.prefix]: cfg.prefix, [LABEL.site]: slug })) {
+        const name = c.Names[0]!.replace(/^\//, '');
+        if (await removeContainer(docker, name, owner)) removed.push(`container ${name}`);
+      }
+      await disconnectNetwork(docker, n.network, platform.varnishContainer).catch(() => undefined);
+      await disconnectNetwork(docker, n.network, platform.mariadbContainer).catch(() => undefined);
+      if (await removeNetwork(docker, n.network, owner)) removed.push(`network ${n.network}`);
+      if (await removeVolume(docker, n.filesVolume, owner)) removed.push(`volume ${n.filesVolume}`);
+      await dropDbUser(deps.db(), n.dbUser);
+      await dropDatabase(deps.db(), n.database);
+      removed.push(`database ${n.database}`, `user ${n.dbUser}`);
+      await secrets.remove(n.secretsDir);
+      return removed;
+    },
+
+    /** Runs a command in the site's web container; for platform steps that need no secret on argv. */
+    async runInWeb(spec: SiteSpec, container: string, argv: string[]): Promise<{ exitCode: number; outputTail: string }> {
+      const profile = profileOf(spec.platform);
+      const r = await execOk(docker, container, argv, { user: profile.execUser, timeoutMs: 600_000 });
+      return { exitCode: r.exitCode, outputTail: tailOf(`${r.stdout}\n${r.stderr}`, 10) };
+    },
+  };
+  return classified(acts);
+}
+
+class ContainerExited extends Error {}
+
+export type SiteActivities = ReturnType<typeof createSiteActivities>;

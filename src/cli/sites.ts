@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { connectClient } from '../client/connect';
+import { failureLine, follow } from '../client/follow';
+import { startCreateSite, startDeleteSite } from '../client/sites';
+import { createDbPool } from '../infra/mariadb';
+import { auditFor, getSite, listSites } from '../infra/registry';
+import { readSecretFile } from '../config';
+import { MARIADB_ROOT_PASSWORD } from '../site/names';
+import type { CreateSiteResult } from '../../workflows/createSite';
+import { CliError, printJson, table } from './output';
+import { stepProgress } from './progress';
+import { join } from 'node:path';
+import type { TuttiConfig } from '../config';
+
+function registryDb(cfg: TuttiConfig) {
+  return createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)) });
+}
+
+export function registerSiteCommands(program: Command): void {
+  const site = program.command('site').description('create, list, show and delete sites');
+
+  site
+    .command('create <domain...>')
+    .description('create a site answering on the given domain(s); the first is the primary one')
+    .option('--slug <slug>', 'short name (default: from the first domain)')
+    .option('--platform <platform>', 'wordpress or drupal-civicrm', 'wordpress')
+    .option('--image <ref>', 'web image (default: the platform default)')
+    .option('--title <title>', 'site title (default: the domain)')
+    .option('--host <name>', 'Docker host (default: this one)')
+    .option('--wait', 'follow progress and exit non-zero on failure')
+    .option('--json', 'machine-readable output')
+    .action(async (domains: string[], opts: { slug?: string; platform: 'wordpress' | 'drupal-civicrm'; image?: string; title?: string; host?: string; wait?: boolean; json?: boolean }) => {
+      const cfg = loadConfig(process.env);
+      const client = await connectClient(cfg);
+      try {
+        const handle = await startCreateSite(client, cfg, { domains, slug: opts.slug, platform: opts.platform, image: opts.image, title: opts.title, host: opts.host });
+        if (!opts.wait) {
+          const out = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, slug: handle.workflowId.slice('site/'.length), domains, url: `http://${domains[0]}/` };
+          if (opts.json) printJson(out);
+          else process.stdout.write(`started createSite ${handle.workflowId}; follow it in the UI or with --wait\n`);
+          return;
+        }
+        const bar = stepProgress('createSite', 9);
+        let result: CreateSiteResult;
+        try {
+          result = await follow<CreateSiteResult>(handle, bar);
+        } catch (err) {
+          bar.stop();
+          throw new CliError(`createSite ${handle.workflowId} failed: ${failureLine(err)}`);
+        }
+        bar.stop();
+        if (opts.json) printJson(result);
+        else process.stdout.write(`site ${result.slug} is live at ${result.url} (through Varnish on 127.0.0.1:${cfg.varnish.httpPort})\n`);
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  site
+    .command('list')
+    .description('sites in the registry')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const cfg = loadConfig(process.env);
+      const db = registryDb(cfg);
+      try {
+        const sites = await listSites(db);
+        if (opts.json) printJson(sites);
+        else
+          process.stdout.write(
+            sites.length
+              ? table([['site', 'status', 'domains', 'platform', 'image', 'host'], ...sites.map((s) => [s.spec.slug, s.status, s.spec.domains.join(','), s.spec.platform, s.spec.image, s.spec.host])])
+              : 'no sites yet; create one with: tutti site create <domain> --wait\n',
+          );
+      } finally {
+        await db.end();
+      }
+    });
+
+  site
+    .command('show <site>')
+    .description('a site, its container and its recent operations')
+    .option('--json', 'machine-readable output')
+    .action(async (slug: string, opts: { json?: boolean }) => {
+      const cfg = loadConfig(process.env);
+      const db = registryDb(cfg);
+      try {
+        const record = await getSite(db, slug);
+        if (!record) throw new CliError(`site ${slug} does not exist; see tutti site list`);
+        const audit = await auditFor(db, slug, 10);
+        if (opts.json) return printJson({ ...record, operations: audit });
+        const s = record.spec;
+        process.stdout.write(
+          `site      ${s.slug} (${record.status})\ndomains   ${s.domains.join(', ')}\nplatform  ${s.platform}\nimage     ${s.image} ${record.imageId ?? ''}\nhost      ${s.host}\ncontainer ${record.activeContainer ?? '-'}\ncreated   ${record.createdAt}\n\n` +
+            table([['operation', 'started by', 'started', 'result', 'detail'], ...audit.map((a) => [String(a.operation), String(a.started_by), new Date(a.started_at as Date).toISOString(), String(a.result ?? 'running'), String(a.detail ?? '').slice(0, 60)])]),
+        );
+      } finally {
+        await db.end();
+      }
+    });
+
+  site
+    .command('delete <site>')
+    .description('remove the site: route, containers, network, volume, database and user')
+    .option('--wait', 'follow progress and exit non-zero on failure')
+    .action(async (slug: string, opts: { wait?: boolean }) => {
+      const cfg = loadConfig(process.env);
+      const client = await connectClient(cfg);
+      try {
+        const handle = await startDeleteSite(client, cfg, { site: slug });
+        if (!opts.wait) return void process.stdout.write(`started deleteSite ${handle.workflowId}\n`);
+        const bar = stepProgress('deleteSite', 2);
+        try {
+          await follow(handle, bar);
+        } catch (err) {
+          throw new CliError(`deleteSite ${handle.workflowId} failed: ${failureLine(err)}`);
+        } finally {
+          bar.stop();
+        }
+        process.stdout.write(`site ${slug} deleted\n`);
+      } finally {
+        await client.connection.close();
+      }
+    });
+}
