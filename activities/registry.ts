@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { auditEnd, auditStart, claimSite, forgetSite, getSite, listSites, updateSite, type SiteRecord, type SiteStatus } from '../src/infra/registry';
+import { auditEnd, auditStart, claimSite, forgetSite, getSite, listSites, updateSite, type SiteRecord, type SiteUpdate } from '../src/infra/registry';
 import type { SiteSpec } from '../src/site/spec';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
@@ -23,7 +23,7 @@ export function createRegistryActivities(deps: ActivityDeps) {
       await claimSite(deps.db(), spec, currentRun().runId);
     },
 
-    async setSiteState(slug: string, fields: { status?: SiteStatus; imageId?: string; activeContainer?: string | null; spec?: SiteSpec }): Promise<void> {
+    async setSiteState(slug: string, fields: SiteUpdate): Promise<void> {
       await updateSite(deps.db(), slug, fields);
     },
 

@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensureVolume, exec, execOk, inspectContainer, listByLabels, removeContainer, removeNetwork, removeVolume, tailOf } from '../src/infra/docker';
-import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser } from '../src/infra/mariadb';
+import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, revokeDb } from '../src/infra/mariadb';
+import { getSite } from '../src/infra/registry';
 import { httpGet, waitUntil } from '../src/infra/wait';
 import { FailureType } from '../src/site/errors';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
@@ -43,13 +44,33 @@ export function createSiteActivities(deps: ActivityDeps) {
       return Object.keys(profile.secretFiles);
     },
 
-    async ensureSiteDatabase(spec: SiteSpec): Promise<{ database: string; user: string }> {
+    /** The database of one generation and the site's user, granted exactly that database. */
+    async ensureSiteDatabase(spec: SiteSpec, generation = 1): Promise<{ database: string; user: string }> {
       const n = siteNames(cfg.prefix, spec.slug);
       const password = await secrets.read(`${n.secretsDir}/db_password`);
       if (!password) throw ApplicationFailure.nonRetryable(`site ${spec.slug} has no DB password in the secrets store; run ensureSiteSecrets first`, FailureType.InvalidInput);
-      await ensureDatabase(deps.db(), n.database);
-      await ensureDbUser(deps.db(), n.dbUser, password, n.database);
-      return { database: n.database, user: n.dbUser };
+      const database = n.databaseOf(generation);
+      await ensureDatabase(deps.db(), database);
+      await ensureDbUser(deps.db(), n.dbUser, password, database);
+      return { database, user: n.dbUser };
+    },
+
+    async ensureFilesVolume(spec: SiteSpec, generation = 1): Promise<string> {
+      const volume = siteNames(cfg.prefix, spec.slug).filesVolumeOf(generation);
+      await ensureVolume(docker, volume, siteLabels(cfg.prefix, spec.slug, 'files', spec.host), { prefix: cfg.prefix, site: spec.slug });
+      return volume;
+    },
+
+    /** Drops an old generation's database and volume once the site runs on a newer one. */
+    async removeGeneration(slug: string, generation: number): Promise<string[]> {
+      const current = (await getSite(deps.db(), slug))?.generation;
+      if (current === generation) throw ApplicationFailure.nonRetryable(`generation ${generation} of ${slug} is live; refusing to remove it`, FailureType.InvalidInput);
+      const n = siteNames(cfg.prefix, slug);
+      await revokeDb(deps.db(), n.dbUser, n.databaseOf(generation));
+      await dropDatabase(deps.db(), n.databaseOf(generation));
+      const removed = [`database ${n.databaseOf(generation)}`];
+      if (await removeVolume(docker, n.filesVolumeOf(generation), { prefix: cfg.prefix, site: slug })) removed.push(`volume ${n.filesVolumeOf(generation)}`);
+      return removed;
     },
 
     /** The site's own network, with MariaDB (alias `db`) and Varnish attached; sites never share one. */
@@ -58,11 +79,10 @@ export function createSiteActivities(deps: ActivityDeps) {
       await ensureNetwork(docker, n.network, siteLabels(cfg.prefix, spec.slug, 'network', spec.host), { prefix: cfg.prefix, site: spec.slug });
       await connectNetwork(docker, n.network, platform.mariadbContainer, ['db']);
       await connectNetwork(docker, n.network, platform.varnishContainer);
-      await ensureVolume(docker, n.filesVolume, siteLabels(cfg.prefix, spec.slug, 'files', spec.host), { prefix: cfg.prefix, site: spec.slug });
       return n.network;
     },
 
-    async ensureWebContainer(spec: SiteSpec, color: Color, image: string): Promise<WebContainer> {
+    async ensureWebContainer(spec: SiteSpec, color: Color, image: string, generation = 1): Promise<WebContainer> {
       const n = siteNames(cfg.prefix, spec.slug);
       const profile = profileOf(spec.platform);
       const name = n.webContainer(color);
@@ -72,8 +92,8 @@ export function createSiteActivities(deps: ActivityDeps) {
           name,
           image,
           labels: { ...siteLabels(cfg.prefix, spec.slug, 'web', spec.host), [LABEL.color]: color },
-          env: profile.env(spec, { dbHost: 'db', dbName: n.database, dbUser: n.dbUser }),
-          binds: [`${n.filesVolume}:${profile.filesMount}`, `${secrets.path(n.secretsDir)}:/run/secrets/tutti:ro`],
+          env: profile.env(spec, { dbHost: 'db', dbName: n.databaseOf(generation), dbUser: n.dbUser }),
+          binds: [`${n.filesVolumeOf(generation)}:${profile.filesMount}`, `${secrets.path(n.secretsDir)}:/run/secrets/tutti:ro`],
           network: n.network,
           memoryBytes: 512 * 1024 * 1024,
         },
@@ -164,10 +184,14 @@ export function createSiteActivities(deps: ActivityDeps) {
       await disconnectNetwork(docker, n.network, platform.varnishContainer).catch(() => undefined);
       await disconnectNetwork(docker, n.network, platform.mariadbContainer).catch(() => undefined);
       if (await removeNetwork(docker, n.network, owner)) removed.push(`network ${n.network}`);
-      if (await removeVolume(docker, n.filesVolume, owner)) removed.push(`volume ${n.filesVolume}`);
+      const volumes = (await docker.listVolumes({ filters: { label: [`${LABEL.prefix}=${cfg.prefix}`, `${LABEL.site}=${slug}`] } })).Volumes ?? [];
+      for (const v of volumes) if (await removeVolume(docker, v.Name, owner)) removed.push(`volume ${v.Name}`);
       await dropDbUser(deps.db(), n.dbUser);
-      await dropDatabase(deps.db(), n.database);
-      removed.push(`database ${n.database}`, `user ${n.dbUser}`);
+      for (const database of (await listDatabases(deps.db())).filter(n.isSiteDatabase)) {
+        await dropDatabase(deps.db(), database);
+        removed.push(`database ${database}`);
+      }
+      removed.push(`user ${n.dbUser}`);
       await secrets.remove(n.secretsDir);
       return removed;
     },

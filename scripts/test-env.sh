@@ -1,13 +1,17 @@
 # The test platform: its own prefix, ports, namespace and data dir, so it runs beside `npm run up`.
+# TUTTI_TEST_SLOT=N (1-9) gives a second engineer or CI job a platform of its own (ports + N*100).
 # shellcheck shell=bash
-export TUTTI_PREFIX=tuttitest
+slot=${TUTTI_TEST_SLOT:-0}
+case "$slot" in [0-9]) ;; *) echo "TUTTI_TEST_SLOT must be 0-9" >&2; return 1 ;; esac
+off=$((slot * 100))
+export TUTTI_PREFIX=tuttitest${slot#0}
 export TUTTI_HOST_NAME=testhost
-export TUTTI_DATA_DIR=${TUTTI_TEST_DATA_DIR:-/var/tmp/tutti-test}
-export TEMPORAL_ADDRESS=127.0.0.1:7243
-export TUTTI_TEMPORAL_UI_PORT=8243
+export TUTTI_DATA_DIR=${TUTTI_TEST_DATA_DIR:-/var/tmp/tutti-test${slot#0}}
+export TEMPORAL_ADDRESS=127.0.0.1:$((7243 + off))
+export TUTTI_TEMPORAL_UI_PORT=$((8243 + off))
 export TEMPORAL_NAMESPACE=tutti-test
-export TUTTI_MINIO_PORT=9010
-export TUTTI_DB_PORT=3316
-export TUTTI_HTTP_PORT=8090
+export TUTTI_MINIO_PORT=$((9010 + off))
+export TUTTI_DB_PORT=$((3316 + off))
+export TUTTI_HTTP_PORT=$((8090 + off))
 export TUTTI_IDENTITY=jest
 unset TUTTI_S3_ENDPOINT TUTTI_S3_BUCKET TUTTI_S3_SECRET_ACCESS_KEY_FILE

@@ -47,6 +47,7 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
     await host.ensureSiteDatabase(spec);
     step('creating network and files volume');
     await host.ensureSiteNetwork(spec);
+    await host.ensureFilesVolume(spec);
     step(`starting web container from ${spec.image}`);
     const web = await host.ensureWebContainer(spec, 'blue', spec.image);
     await host.waitWebHealthy(spec, web.name);

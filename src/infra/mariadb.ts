@@ -80,6 +80,20 @@ export async function ensureDbUser(db: Db, user: string, password: string, datab
   }
 }
 
+export async function listDatabases(db: Db): Promise<string[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA');
+  return rows.map((r) => String(r.name));
+}
+
+/** Takes a user's grant on one database away (no error when there is none). */
+export async function revokeDb(db: Db, user: string, database: string): Promise<void> {
+  try {
+    await db.query(`REVOKE ALL PRIVILEGES ON ${grantDbPattern(database)}.* FROM '${user.replace(/[^A-Za-z0-9_]/g, '')}'@'%'`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ER_NONEXISTING_GRANT') throw scrubDbError(err, `revoking ${user} on ${database}`);
+  }
+}
+
 export async function dropDbUser(db: Db, user: string): Promise<void> {
   await db.query(`DROP USER IF EXISTS '${user.replace(/[^A-Za-z0-9_]/g, '')}'@'%'`);
 }

@@ -19,6 +19,7 @@ const SCHEMA = [
     image_id VARCHAR(80) NULL,
     active_container VARCHAR(120) NULL,
     created_by_run VARCHAR(64) NOT NULL,
+    generation INT NOT NULL DEFAULT 1,
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
   )`,
@@ -64,6 +65,8 @@ export interface SiteRecord {
   status: SiteStatus;
   imageId: string | null;
   activeContainer: string | null;
+  /** Which generation of database and files volume is live (see siteNames). */
+  generation: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -75,6 +78,7 @@ function toRecord(row: mysql.RowDataPacket): SiteRecord {
     status: row.status as SiteStatus,
     imageId: row.image_id as string | null,
     activeContainer: row.active_container as string | null,
+    generation: Number(row.generation),
     createdAt: new Date(row.created_at as Date).toISOString(),
     updatedAt: new Date(row.updated_at as Date).toISOString(),
   };
@@ -134,7 +138,15 @@ export async function claimSite(db: Db, spec: SiteSpec, runId: string): Promise<
   }
 }
 
-export async function updateSite(db: Db, slug: string, fields: { status?: SiteStatus; imageId?: string; activeContainer?: string | null; spec?: SiteSpec }): Promise<void> {
+export interface SiteUpdate {
+  status?: SiteStatus;
+  imageId?: string;
+  activeContainer?: string | null;
+  generation?: number;
+  spec?: SiteSpec;
+}
+
+export async function updateSite(db: Db, slug: string, fields: SiteUpdate): Promise<void> {
   const sets: string[] = [];
   const values: unknown[] = [];
   const set = (column: string, value: unknown) => {
@@ -145,6 +157,7 @@ export async function updateSite(db: Db, slug: string, fields: { status?: SiteSt
   if (fields.imageId) set('image_id', fields.imageId);
   if (fields.activeContainer !== undefined) set('active_container', fields.activeContainer);
   if (fields.spec) set('spec', JSON.stringify(fields.spec));
+  if (fields.generation) set('generation', fields.generation);
   if (!sets.length) return;
   await db.query(`UPDATE tutti.sites SET ${sets.join(', ')} WHERE slug = ?`, [...values, slug]);
 }

@@ -39,12 +39,24 @@ export function platformNames(prefix: string) {
 
 export type Color = 'blue' | 'green';
 
-/** Docker and MariaDB names for one site. Slugs are validated, so these are safe identifiers. */
+/**
+ * Docker and MariaDB names for one site. Slugs are validated, so these are safe identifiers.
+ *
+ * A restore never overwrites the live database or volume: it fills a new *generation* of both
+ * (`..__g2`, `..-g2`), checks it, and switches the site over. `__` and `--` never occur in a
+ * slug, so generation names cannot collide with another site's names.
+ */
 export function siteNames(prefix: string, slug: string) {
   const ident = `${prefix}_${slug}`.replace(/-/g, '_');
+  const databaseOf = (generation: number) => (generation === 1 ? ident : `${ident}__g${generation}`);
+  const filesVolumeOf = (generation: number) => `${prefix}-site-${slug}-files${generation === 1 ? '' : `--g${generation}`}`;
   return {
     network: `${prefix}-site-${slug}`,
-    filesVolume: `${prefix}-site-${slug}-files`,
+    filesVolume: filesVolumeOf(1),
+    filesVolumeOf,
+    databaseOf,
+    /** True for every generation of this site's database, and nothing else. */
+    isSiteDatabase: (name: string) => name === ident || new RegExp(`^${ident}__g[0-9]+$`).test(name),
     webContainer: (color: Color) => `${prefix}-site-${slug}-web-${color}`,
     /** Host-side directory of the site's secret files, relative to the secrets root. */
     secretsDir: `sites/${slug}`,

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config';
 /** Bundles the workflows once per run; each test's worker loads the bundle instead of re-bundling. */
 export default async function globalSetup(): Promise<void> {
   const cfg = loadConfig(process.env);
-  if (cfg.prefix !== 'tuttitest') throw new Error(`integration tests run with the test environment only (TUTTI_PREFIX=${cfg.prefix}); use npm test`);
+  if (!/^tuttitest[0-9]?$/.test(cfg.prefix)) throw new Error(`integration tests run with the test environment only (TUTTI_PREFIX=${cfg.prefix}); use npm test`);
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
   const dir = join(cfg.dataDir, 'test');
   await mkdir(dir, { recursive: true });

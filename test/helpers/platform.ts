@@ -9,7 +9,7 @@ let runtimeInstalled = false;
 /** The test platform's configuration (scripts/test-env.sh), optionally overridden. */
 export function testConfig(overrides: Record<string, string> = {}): TuttiConfig {
   const cfg = loadConfig({ ...process.env, ...overrides });
-  if (cfg.prefix !== 'tuttitest') throw new Error('tests must run with the test environment: npm test');
+  if (!/^tuttitest[0-9]?$/.test(cfg.prefix)) throw new Error('tests must run with the test environment: npm test');
   return cfg;
 }
 

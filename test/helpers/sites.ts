@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TuttiConfig } from '../../src/config';
 import { createDocker, exec } from '../../src/infra/docker';
-import { createDbPool, databaseExists, userExists } from '../../src/infra/mariadb';
+import { createDbPool, listDatabases, userExists } from '../../src/infra/mariadb';
 import { getSite } from '../../src/infra/registry';
 import { readSecretFile } from '../../src/config';
 import { MARIADB_ROOT_PASSWORD, platformNames, siteNames } from '../../src/site/names';
@@ -17,13 +17,13 @@ export async function inventory(cfg: TuttiConfig, slug: string) {
   try {
     const containers = (await docker.listContainers({ all: true, filters: { label: [`tutti.site=${slug}`, `tutti.prefix=${cfg.prefix}`] } })).map((c) => c.Names[0]!.slice(1));
     const networks = (await docker.listNetworks({ filters: { name: [n.network] } })).filter((x) => x.Name === n.network).map((x) => x.Name);
-    const volumes = ((await docker.listVolumes({ filters: { name: [n.filesVolume] } })).Volumes ?? []).filter((v) => v.Name === n.filesVolume).map((v) => v.Name);
+    const volumes = ((await docker.listVolumes({ filters: { label: [`tutti.site=${slug}`, `tutti.prefix=${cfg.prefix}`] } })).Volumes ?? []).map((v) => v.Name);
     const vcl = await activeVcl(docker, cfg);
     return {
       containers,
       networks,
       volumes,
-      database: await databaseExists(db, n.database),
+      databases: (await listDatabases(db)).filter(n.isSiteDatabase),
       user: await userExists(db, n.dbUser),
       secrets: existsSync(join(cfg.dataDir, 'secrets', n.secretsDir)),
       routed: vcl.includes(`backend ${backendName(slug)} `),
@@ -34,7 +34,7 @@ export async function inventory(cfg: TuttiConfig, slug: string) {
   }
 }
 
-export const NOTHING = { containers: [], networks: [], volumes: [], database: false, user: false, secrets: false, routed: false, registered: false };
+export const NOTHING = { containers: [], networks: [], volumes: [], databases: [], user: false, secrets: false, routed: false, registered: false };
 
 export function rootDb(cfg: TuttiConfig) {
   return createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)) });
