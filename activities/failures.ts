@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CommandError, NotOwnedError, UnavailableError } from '../src/infra/errors';
 import { DomainTakenError, SiteExistsError } from '../src/infra/registry';
+import { scrubDbError } from '../src/infra/mariadb';
 import { FailureType, ValidationError } from '../src/site/errors';
 
 /**
@@ -14,6 +15,8 @@ export function toFailure(err: unknown): unknown {
   if (err instanceof SiteExistsError) return ApplicationFailure.nonRetryable(err.message, FailureType.SiteExists);
   if (err instanceof NotOwnedError) return ApplicationFailure.nonRetryable(err.message, FailureType.NotOwned);
   if (err instanceof UnavailableError) return ApplicationFailure.retryable(err.message, FailureType.ComponentUnavailable);
+  // mysql2 errors carry their SQL text (which may hold a password): keep code and message only
+  if (err instanceof Error && 'sql' in err) return scrubDbError(err, 'database');
   if (err instanceof CommandError) return ApplicationFailure.create({ message: err.message, type: FailureType.CommandFailed, details: [{ exitCode: err.exitCode, outputTail: err.outputTail }] });
   return err;
 }

@@ -61,7 +61,7 @@ export function createPlatformActivities(deps: ActivityDeps) {
         await runningContainer(names.varnishContainer);
         await varnish.ping();
         const vcls = await varnish.listVcls();
-        const active = vcls.find((v) => v.active)?.name ?? 'none';
+        const active = vcls.find((v) => v.status === 'active')?.name ?? 'none';
         return { version: await varnish.version(), detail: `active VCL ${active}, listening on 127.0.0.1:${cfg.varnish.httpPort}` };
       });
     },

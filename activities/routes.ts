@@ -24,9 +24,8 @@ export function createRouteActivities(deps: ActivityDeps) {
         routes.push({ slug: site.spec.slug, domains: site.spec.domains, backendHost: site.activeContainer, healthPath: profileOf(site.spec.platform).healthPath });
       }
       const vcl = renderVcl(routes);
-      const name = vclName(vcl);
-      await varnish.switchTo(name, vcl);
-      return { vcl: name, routed: routes.map((r) => r.slug) };
+      const active = await varnish.switchTo(vclName(vcl), vcl);
+      return { vcl: active, routed: routes.map((r) => r.slug) };
     },
   });
 }

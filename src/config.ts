@@ -23,7 +23,7 @@ export interface TuttiConfig {
     identity: string;
   };
   docker: { socketPath: string } | { host: string; port: number };
-  mariadb: { port: number; image: string };
+  mariadb: { host: string; port: number; image: string };
   varnish: { httpPort: number; image: string };
   s3: {
     endpoint: string | undefined;
@@ -37,6 +37,21 @@ export interface TuttiConfig {
     minioPort: number;
   };
   defaults: { wordpressImage: string };
+  /** Nightly fleet backup and retention (see workflows/fleetBackup.ts). */
+  backup: {
+    /** Cron expression (UTC) of the `tutti-fleet-backup` Schedule; null when TUTTI_BACKUP_SCHEDULE=off. */
+    schedule: string | null;
+    /** Newest good backup of each of the last N days that have one. */
+    keepDaily: number;
+    /** Newest good backup of each of the last M ISO weeks that have one. */
+    keepWeekly: number;
+    /** Site backups the fleet run takes at the same time. */
+    concurrency: number;
+    /** Sites per fleet run whose newest backup is restored into a throwaway site (rotating). */
+    verifySample: number;
+    /** A site without a good backup younger than this is reported. */
+    staleAfterHours: number;
+  };
 }
 
 const bool = (name: string) =>
@@ -57,6 +72,19 @@ const name = (field: string) =>
   z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/, `${field} must be lowercase letters, digits and '-', starting with a letter, at most 31 characters`);
+
+const count = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be between ${min} and ${max}`)
+    .max(max, `${name} must be between ${min} and ${max}`);
+
+// Five fields, UTC; `off` disables the Schedule. Temporal validates the expression itself.
+const cron = z
+  .string()
+  .regex(/^(off|[0-9*/,-]+( [0-9*/,A-Za-z-]+){4})$/, 'must be a five-field cron expression such as "30 2 * * *" (UTC), or off')
+  .transform((v) => (v === 'off' ? null : v));
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -97,6 +125,7 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     },
     docker: parseDockerHost(get('DOCKER_HOST', 'unix:///var/run/docker.sock')),
     mariadb: {
+      host: get('TUTTI_DB_HOST', '127.0.0.1'),
       port: parse('TUTTI_DB_PORT', port('TUTTI_DB_PORT'), '3306'),
       image: get('TUTTI_MARIADB_IMAGE', 'tutti/mariadb:10.11'),
     },
@@ -116,6 +145,14 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     },
     defaults: {
       wordpressImage: get('TUTTI_DEFAULT_WORDPRESS_IMAGE', 'tutti/wordpress:php8.2-bookworm'),
+    },
+    backup: {
+      schedule: parse('TUTTI_BACKUP_SCHEDULE', cron, '30 2 * * *'),
+      keepDaily: parse('TUTTI_BACKUP_KEEP_DAILY', count('TUTTI_BACKUP_KEEP_DAILY', 0, 366), '7'),
+      keepWeekly: parse('TUTTI_BACKUP_KEEP_WEEKLY', count('TUTTI_BACKUP_KEEP_WEEKLY', 0, 520), '4'),
+      concurrency: parse('TUTTI_BACKUP_CONCURRENCY', count('TUTTI_BACKUP_CONCURRENCY', 1, 32), '2'),
+      verifySample: parse('TUTTI_BACKUP_VERIFY_SAMPLE', count('TUTTI_BACKUP_VERIFY_SAMPLE', 0, 100), '1'),
+      staleAfterHours: parse('TUTTI_BACKUP_STALE_HOURS', count('TUTTI_BACKUP_STALE_HOURS', 1, 24 * 30), '26'),
     },
   };
 }

@@ -3,19 +3,12 @@ import { loadConfig } from '../config';
 import { connectClient } from '../client/connect';
 import { failureLine, follow } from '../client/follow';
 import { startCreateSite, startDeleteSite } from '../client/sites';
-import { createDbPool } from '../infra/mariadb';
+import { connectHostDb } from '../infra/mariadb';
 import { auditFor, getSite, listSites } from '../infra/registry';
-import { readSecretFile } from '../config';
-import { MARIADB_ROOT_PASSWORD } from '../site/names';
 import type { CreateSiteResult } from '../../workflows/createSite';
 import { CliError, printJson, table } from './output';
 import { stepProgress } from './progress';
-import { join } from 'node:path';
-import type { TuttiConfig } from '../config';
 
-function registryDb(cfg: TuttiConfig) {
-  return createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)) });
-}
 
 export function registerSiteCommands(program: Command): void {
   const site = program.command('site').description('create, list, show and delete sites');
@@ -63,7 +56,7 @@ export function registerSiteCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig(process.env);
-      const db = registryDb(cfg);
+      const db = connectHostDb(cfg);
       try {
         const sites = await listSites(db);
         if (opts.json) printJson(sites);
@@ -84,7 +77,7 @@ export function registerSiteCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (slug: string, opts: { json?: boolean }) => {
       const cfg = loadConfig(process.env);
-      const db = registryDb(cfg);
+      const db = connectHostDb(cfg);
       try {
         const record = await getSite(db, slug);
         if (!record) throw new CliError(`site ${slug} does not exist; see tutti site list`);

@@ -1,7 +1,15 @@
 import mysql from 'mysql2/promise';
+import { join } from 'node:path';
+import { readSecretFile, type TuttiConfig } from '../config';
+import { MARIADB_ROOT_PASSWORD } from '../site/names';
 import { UnavailableError } from './errors';
 
 export type Db = mysql.Pool;
+
+/** Root connection to the host's MariaDB (where the registry lives too); the password is read from the secrets store. */
+export function connectHostDb(cfg: TuttiConfig): Db {
+  return createDbPool({ host: cfg.mariadb.host, port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)) });
+}
 
 export interface MariadbTarget {
   host: string;

@@ -1,9 +1,7 @@
 import type mysql from 'mysql2/promise';
-import { readSecretFile, type TuttiConfig } from '../config';
+import type { TuttiConfig } from '../config';
 import type { SiteSpec } from '../site/spec';
-import { MARIADB_ROOT_PASSWORD } from '../site/names';
-import { createDbPool, type Db } from './mariadb';
-import type { SecretStore } from './secrets';
+import { connectHostDb, type Db } from './mariadb';
 
 /**
  * The site registry and audit log: a `tutti` schema on the control plane's MariaDB, written only
@@ -49,8 +47,8 @@ export async function createRegistrySchema(db: Db): Promise<void> {
 }
 
 /** For `npm run up`: connects as root with the stored password and creates the schema if missing. */
-export async function ensureRegistrySchema(cfg: TuttiConfig, secrets: SecretStore): Promise<void> {
-  const db = createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(secrets.path(MARIADB_ROOT_PASSWORD)) });
+export async function ensureRegistrySchema(cfg: TuttiConfig): Promise<void> {
+  const db = connectHostDb(cfg);
   try {
     await createRegistrySchema(db);
   } finally {

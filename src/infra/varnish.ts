@@ -21,32 +21,39 @@ export class Varnish {
     await this.adm(['ping']);
   }
 
-  /** The VCLs Varnish has loaded: name, state and whether it is the active one. */
-  async listVcls(): Promise<{ name: string; active: boolean; state: string }[]> {
+  /** The VCLs Varnish knows: name and status (active, available, or discarded while still referenced). */
+  async listVcls(): Promise<{ name: string; status: string }[]> {
     const { stdout } = await this.adm(['vcl.list']);
     return stdout
       .split('\n')
       .map((l) => l.trim().split(/\s+/))
       .filter((cols) => cols.length >= 4)
-      .map((cols) => ({ active: cols[0] === 'active', state: cols[1]!, name: cols[cols.length - 1]! }));
+      .map((cols) => ({ status: cols[0]!, name: cols[cols.length - 1]! }));
   }
 
   /**
    * Loads `vcl` under `name`, makes it the active configuration, then discards every other
    * Tutti VCL. A VCL that does not compile leaves the active one in place.
    */
-  async switchTo(name: string, vcl: string): Promise<void> {
+  async switchTo(name: string, vcl: string): Promise<string> {
     if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unsafe VCL name ${name}`);
-    const path = `/etc/varnish/tutti/${name}.vcl`;
-    await execOk(this.docker, this.container, ['tee', path], { stdin: vcl });
     const loaded = await this.listVcls();
-    if (!loaded.some((v) => v.name === name)) await this.adm(['vcl.load', name, path]);
-    await this.adm(['vcl.use', name]);
+    const same = loaded.find((v) => v.name === name);
+    if (same?.status === 'active') return name;
+    // a VCL being discarded keeps its name until its last request ends: load under a fresh one
+    const use = same && same.status !== 'available' ? `${name}_${Date.now().toString(36)}` : name;
+    if (!same || use !== name) {
+      const path = `/etc/varnish/tutti/${use}.vcl`;
+      await execOk(this.docker, this.container, ['tee', path], { stdin: vcl });
+      await this.adm(['vcl.load', use, path]);
+    }
+    await this.adm(['vcl.use', use]);
     for (const v of await this.listVcls()) {
-      if (!v.active && v.name.startsWith('tutti_')) {
+      if (v.status === 'available' && v.name.startsWith('tutti_')) {
         await exec(this.docker, this.container, ['tutti-varnishadm', 'vcl.discard', v.name]);
         await exec(this.docker, this.container, ['rm', '-f', `/etc/varnish/tutti/${v.name}.vcl`]);
       }
     }
+    return use;
   }
 }

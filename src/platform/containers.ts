@@ -41,7 +41,7 @@ export async function ensureMariadbServer(docker: Docker, cfg: TuttiConfig, secr
     },
     owner,
   );
-  const db = createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password });
+  const db = createDbPool({ host: cfg.mariadb.host, port: cfg.mariadb.port, user: 'root', password });
   try {
     const version = await waitUntil(`MariaDB on 127.0.0.1:${cfg.mariadb.port}`, () => serverVersion(db), { timeoutMs: 120_000, intervalMs: 500 });
     return { outcome: before === 'absent' ? 'created' : before === 'stopped' ? 'started' : 'already-running', version };

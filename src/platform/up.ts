@@ -53,7 +53,7 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
 
   const maria = await ensureMariadbServer(docker, cfg, secrets);
   say(`mariadb    ${maria.outcome} ${maria.version} on 127.0.0.1:${cfg.mariadb.port}`);
-  await ensureRegistrySchema(cfg, secrets);
+  await ensureRegistrySchema(cfg);
   const varnish = await ensureVarnishServer(docker, cfg);
   say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}`);
 

@@ -4,11 +4,11 @@ import { Connection } from '@temporalio/client';
 import type { ActivityDeps } from '../../activities/deps';
 import { readSecretFile, type TuttiConfig } from '../config';
 import { createDocker } from '../infra/docker';
-import { createDbPool, type Db } from '../infra/mariadb';
+import { connectHostDb, type Db } from '../infra/mariadb';
 import { createS3 } from '../infra/s3';
 import { SecretStore } from '../infra/secrets';
 import { Varnish } from '../infra/varnish';
-import { MARIADB_ROOT_PASSWORD, platformNames } from '../site/names';
+import { platformNames } from '../site/names';
 
 /** Builds the activities' dependencies; DB and S3 clients are made on first use, so the worker starts before them. */
 export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<void> } {
@@ -23,7 +23,7 @@ export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<v
     secrets,
     varnish: new Varnish(docker, platformNames(cfg.prefix).varnishContainer),
     db() {
-      db ??= createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(secrets.path(MARIADB_ROOT_PASSWORD)) });
+      db ??= connectHostDb(cfg);
       return db;
     },
     s3() {

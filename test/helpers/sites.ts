@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TuttiConfig } from '../../src/config';
 import { createDocker, exec } from '../../src/infra/docker';
-import { createDbPool, listDatabases, userExists } from '../../src/infra/mariadb';
+import { connectHostDb, listDatabases, userExists } from '../../src/infra/mariadb';
 import { getSite } from '../../src/infra/registry';
-import { readSecretFile } from '../../src/config';
-import { MARIADB_ROOT_PASSWORD, platformNames, siteNames } from '../../src/site/names';
+import { platformNames, siteNames } from '../../src/site/names';
 import { backendName } from '../../src/site/vcl';
 
 /** Everything that exists for a site, looked up in the real Docker engine, MariaDB, Varnish, registry and secrets store. */
@@ -36,9 +35,7 @@ export async function inventory(cfg: TuttiConfig, slug: string) {
 
 export const NOTHING = { containers: [], networks: [], volumes: [], databases: [], user: false, secrets: false, routed: false, registered: false };
 
-export function rootDb(cfg: TuttiConfig) {
-  return createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)) });
-}
+export const rootDb = connectHostDb;
 
 export async function activeVcl(docker: Docker, cfg: TuttiConfig): Promise<string> {
   const varnish = platformNames(cfg.prefix).varnishContainer;

@@ -1,21 +1,63 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { httpGet } from '../../src/infra/wait';
+import { httpGet, waitUntil } from '../../src/infra/wait';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
-import { startWorker, type RunningWorker } from '../helpers/platform';
-import { inventory, NOTHING } from '../helpers/sites';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDocker, exec } from '../../src/infra/docker';
+import { siteNames } from '../../src/site/names';
+import { ChildWorker } from '../helpers/childWorker';
+import { startWorker, testConfig, type RunningWorker } from '../helpers/platform';
+import { inventory, NOTHING, rootDb } from '../helpers/sites';
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  let cause: unknown = (err as WorkflowFailedError).cause;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
+const docker = () => createDocker(testConfig().docker);
+
+/** Runs PHP in a site's web container as the web server user; the code is argv, the secrets stay in files. */
+async function php(container: string, code: string) {
+  return exec(docker(), container, ['php', '-r', code], { user: 'www-data' });
 }
+
+async function expectIsolated(w: RunningWorker, a: string, b: string): Promise<void> {
+  const na = siteNames(w.cfg.prefix, a);
+  const nb = siteNames(w.cfg.prefix, b);
+  const webA = na.webContainer('blue');
+  const bInfo = await docker().getContainer(nb.webContainer('blue')).inspect();
+  const bIp = bInfo.NetworkSettings.Networks[nb.network]!.IPAddress;
+  const curl = (target: string) => exec(docker(), webA, ['curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', `http://${target}/`]);
+  expect((await curl('127.0.0.1')).stdout).toMatch(/^[23]\d\d$/); // the probe itself works
+  expect((await curl(nb.webContainer('blue'))).exitCode).not.toBe(0);
+  expect((await curl(bIp)).exitCode).not.toBe(0);
+  expect((await exec(docker(), webA, ['test', '-e', '/var/run/docker.sock'])).exitCode).not.toBe(0);
+  const connect = (database: string) =>
+    php(webA, `try { new mysqli("db", getenv("TUTTI_DB_USER"), trim(file_get_contents("/run/secrets/tutti/db_password")), ${JSON.stringify(database)}); echo "connected"; } catch (Throwable $e) { echo "denied"; }`);
+  expect((await connect(na.databaseOf(1))).stdout).toBe('connected');
+  expect((await connect(nb.databaseOf(1))).stdout).toBe('denied');
+  // '_' is a wildcard in grants: without escaping, the grant on tuttitest_alpha would match tuttitestXalpha
+  const lookalike = na.databaseOf(1).replace('_', 'X');
+  const db = rootDb(w.cfg);
+  try {
+    await db.query(`CREATE DATABASE IF NOT EXISTS \`${lookalike}\``);
+    expect((await connect(lookalike)).stdout).toBe('denied');
+  } finally {
+    await db.query(`DROP DATABASE IF EXISTS \`${lookalike}\``);
+    await db.end();
+  }
+}
+
+/** The site's DB password appears nowhere: workflow histories, docker inspect of every container, the worker's log. */
+async function expectPasswordNowhere(w: RunningWorker, slug: string, workflowIds: string[], logs = ''): Promise<void> {
+  const password = readFileSync(join(w.cfg.dataDir, 'secrets', siteNames(w.cfg.prefix, slug).secretsDir, 'db_password'), 'utf8').trim();
+  expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+  for (const id of workflowIds) {
+    const history = JSON.stringify(await w.client.workflow.getHandle(id).fetchHistory());
+    expect(history).toContain(slug);
+    expect(history.split(password).length - 1).toBe(0);
+  }
+  for (const c of await docker().listContainers({ all: true })) {
+    const inspect = JSON.stringify(await docker().getContainer(c.Id).inspect());
+    expect(inspect.split(password).length - 1).toBe(0);
+  }
+  expect(logs.split(password).length - 1).toBe(0);
+}
+
 
 describe('createSite and deleteSite', () => {
   let w: RunningWorker;
@@ -44,6 +86,9 @@ describe('createSite and deleteSite', () => {
     expect(pb.body).toContain('Beta Band');
     expect((await httpGet(`http://127.0.0.1:${w.cfg.varnish.httpPort}/`, 'nobody.example')).status).toBe(404);
 
+    await expectIsolated(w, 'alpha', 'beta');
+    await expectPasswordNowhere(w, 'alpha', [a.workflowId]);
+
     await (await startDeleteSite(w.client, w.cfg, { site: 'alpha' })).result();
     expect(await inventory(w.cfg, 'alpha')).toEqual(NOTHING);
     const after = await httpGet(`http://127.0.0.1:${w.cfg.varnish.httpPort}/`, 'beta.example');
@@ -53,10 +98,45 @@ describe('createSite and deleteSite', () => {
     await (await startDeleteSite(w.client, w.cfg, { site: 'beta' })).result();
     expect(await inventory(w.cfg, 'beta')).toEqual(NOTHING);
   });
+});
 
-  it('a broken image leaves nothing behind', async () => {
-    const cause = await failureOf((await startCreateSite(w.client, w.cfg, { domains: ['broken.example'], image: 'tutti/wordpress:broken' })).result());
-    expect(cause.type).toBe('ContainerUnhealthy');
-    expect(await inventory(w.cfg, 'broken')).toEqual(NOTHING);
+describe('createSite survives a worker crash', () => {
+  it('SIGKILL mid-create, restart: completes with exactly one of everything', async () => {
+    const cfg = testConfig();
+    const first = new ChildWorker(cfg, 'crash-1');
+    await first.start();
+    const { Client, Connection } = await import('@temporalio/client');
+    const client = new Client({ connection: await Connection.connect({ address: cfg.temporal.address }), namespace: cfg.temporal.namespace });
+    const second = new ChildWorker(cfg, 'crash-2');
+    try {
+      const handle = await startCreateSite(client, cfg, { domains: ['gamma.example'], title: 'Gamma Trio' });
+      // crash once the web container exists: DB, network and secrets are made, the install is under way
+      await waitUntil('gamma web container', async () => ((await inventory(cfg, 'gamma')).containers.length ? true : undefined), { timeoutMs: 120_000, intervalMs: 200 });
+      first.kill();
+      await second.start();
+      const result = await handle.result();
+      expect(result.slug).toBe('gamma');
+      const inv = await inventory(cfg, 'gamma');
+      expect(inv).toEqual({
+        containers: [siteNames(cfg.prefix, 'gamma').webContainer('blue')],
+        networks: [siteNames(cfg.prefix, 'gamma').network],
+        volumes: [siteNames(cfg.prefix, 'gamma').filesVolume],
+        databases: [siteNames(cfg.prefix, 'gamma').databaseOf(1)],
+        user: true,
+        secrets: true,
+        routed: true,
+        registered: true,
+      });
+      const page = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, 'gamma.example');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Gamma Trio');
+      await expectPasswordNowhere({ cfg, client } as RunningWorker, 'gamma', [handle.workflowId], first.logs() + second.logs());
+      await (await startDeleteSite(client, cfg, { site: 'gamma' })).result();
+      expect(await inventory(cfg, 'gamma')).toEqual(NOTHING);
+    } finally {
+      first.kill();
+      await second.stop();
+      await client.connection.close();
+    }
   });
 });
