@@ -88,11 +88,13 @@ export class DumpScan {
 
   /** Call once the stream ended: what it held. */
   result(): DumpSummary {
-    if (!this.atLineStart && this.headLen + (this.lineIsRow ? 1 : 0) > 0) this.endLine();
+    // mariadb-dump ends every line, the marker included, with a newline: a last line without one was cut.
+    const terminated = this.atLineStart;
+    if (!terminated) this.endLine();
     return {
       counts: { tables: this.tables, views: this.views, triggers: this.triggers, routines: this.routines, events: this.events },
       rows: { ...this.rows },
-      completed: this.completed && !this.sawContentAfterMarker && this.insertInto === undefined,
+      completed: terminated && this.completed && !this.sawContentAfterMarker && this.insertInto === undefined,
       bytes: this.bytes,
     };
   }

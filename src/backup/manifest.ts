@@ -146,3 +146,13 @@ export function compareDatabase(expected: Manifest['database'], actual: { counts
   }
   return problems;
 }
+
+/** Written by verifyBackup beside the manifest: the last restore drill of this backup. */
+export const verificationSchema = z.object({
+  backupId: backupIdSchema,
+  ok: z.boolean(),
+  checkedAt: z.iso.datetime(),
+  restoreSeconds: z.number().nullable(),
+  detail: z.string(),
+});
+export type Verification = z.infer<typeof verificationSchema>;

@@ -21,6 +21,9 @@ const SCHEMA = [
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
   )`,
+  // columns added after the first release of the schema
+  "ALTER TABLE tutti.sites ADD COLUMN IF NOT EXISTS created_by_run VARCHAR(64) NOT NULL DEFAULT ''",
+  'ALTER TABLE tutti.sites ADD COLUMN IF NOT EXISTS generation INT NOT NULL DEFAULT 1',
   `CREATE TABLE IF NOT EXISTS tutti.domains (
     domain VARCHAR(253) PRIMARY KEY,
     slug VARCHAR(30) NOT NULL,

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { TuttiConfig } from '../config';
 import { createDbPool, serverVersion } from '../infra/mariadb';
-import { dockerUnavailable, ensureContainer, ensureNetwork, ensureVolume, exec, imageId, inspectContainer, type Docker } from '../infra/docker';
+import { dockerUnavailable, ensureContainer, ensureNetwork, ensureVolume, exec, imageId, inspectContainer, removeContainer, type Docker } from '../infra/docker';
 import type { SecretStore } from '../infra/secrets';
 import { waitUntil } from '../infra/wait';
 import { MARIADB_ROOT_PASSWORD, platformLabels, platformNames } from '../site/names';
@@ -51,11 +51,17 @@ export async function ensureMariadbServer(docker: Docker, cfg: TuttiConfig, secr
 }
 
 /** The host's Varnish, published on loopback at the configured HTTP port. */
-export async function ensureVarnishServer(docker: Docker, cfg: TuttiConfig): Promise<{ outcome: ContainerOutcome }> {
+export async function ensureVarnishServer(docker: Docker, cfg: TuttiConfig): Promise<{ outcome: ContainerOutcome | 'recreated' }> {
   const names = platformNames(cfg.prefix);
   const owner = { prefix: cfg.prefix };
-  const before = await stateOf(docker, names.varnishContainer);
-  if (before === 'absent') {
+  let before: 'running' | 'stopped' | 'absent' | 'outdated' = await stateOf(docker, names.varnishContainer);
+  // Varnish holds no state the registry cannot rebuild, so a newer image replaces it; routes are synced after.
+  const current = await imageId(docker, cfg.varnish.image);
+  if (before !== 'absent' && current && (await inspectContainer(docker, names.varnishContainer))?.Image !== current) {
+    await removeContainer(docker, names.varnishContainer, owner);
+    before = 'outdated';
+  }
+  if (before === 'absent' || before === 'outdated') {
     await requireImage(docker, cfg.varnish.image);
     await ensureNetwork(docker, names.platformNetwork, platformLabels(cfg.prefix, 'network', cfg.hostName), owner);
   }
@@ -75,14 +81,28 @@ export async function ensureVarnishServer(docker: Docker, cfg: TuttiConfig): Pro
     async () => ((await exec(docker, names.varnishContainer, ['tutti-varnishadm', 'ping'])).exitCode === 0 ? true : undefined),
     { timeoutMs: 60_000, intervalMs: 500 },
   );
-  return { outcome: before === 'absent' ? 'created' : before === 'stopped' ? 'started' : 'already-running' };
+  return { outcome: before === 'outdated' ? 'recreated' : before === 'absent' ? 'created' : before === 'stopped' ? 'started' : 'already-running' };
 }
 
-/** Stops (never removes) the platform's containers; their data stays in volumes. */
+/** Starts the given containers (the sites' live web containers) when they are stopped. */
+export async function startContainers(docker: Docker, names: string[]): Promise<string[]> {
+  const started: string[] = [];
+  for (const name of names) {
+    const info = await inspectContainer(docker, name);
+    if (info && !info.State.Running) {
+      await docker.getContainer(name).start();
+      started.push(name);
+    }
+  }
+  return started;
+}
+
+/** Stops (never removes) the sites' and the platform's containers, sites first; data stays in volumes. */
 export async function stopPlatformContainers(docker: Docker, cfg: TuttiConfig): Promise<string[]> {
   const names = platformNames(cfg.prefix);
   const stopped: string[] = [];
-  for (const name of [names.varnishContainer, names.mariadbContainer]) {
+  const sites = await docker.listContainers({ filters: { label: [`tutti.prefix=${cfg.prefix}`, 'tutti.role=web'] } });
+  for (const name of [...sites.map((c) => c.Names[0]!.slice(1)), names.varnishContainer, names.mariadbContainer]) {
     const info = await inspectContainer(docker, name);
     if (info?.State.Running) {
       await docker.getContainer(name).stop({ t: 20 });

@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSecretFile, type TuttiConfig } from '../config';
 import { createDocker } from '../infra/docker';
@@ -7,10 +7,13 @@ import { createS3, ensureBucket } from '../infra/s3';
 import { generatePassword, SecretStore } from '../infra/secrets';
 import { waitUntil } from '../infra/wait';
 import { hostTaskQueue } from '../site/names';
-import { ensureMariadbServer, ensureVarnishServer, requireDocker, stopPlatformContainers } from './containers';
-import { ensureProcess, PlatformError, stopProcess } from './processes';
+import { ensureMariadbServer, ensureVarnishServer, requireDocker, startContainers, stopPlatformContainers } from './containers';
+import { ensureProcess, PlatformError, runningPid, stopProcess, type ServiceProcess } from './processes';
 import { minioService, temporalService, workerService } from './services';
-import { ensureRegistrySchema } from '../infra/registry';
+import { ensureRegistrySchema, listSites } from '../infra/registry';
+import { connectHostDb } from '../infra/mariadb';
+import { createRouteActivities } from '../../activities/routes';
+import { buildDeps } from '../worker/deps';
 
 export interface UpOptions {
   worker: boolean;
@@ -54,14 +57,46 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   const maria = await ensureMariadbServer(docker, cfg, secrets);
   say(`mariadb    ${maria.outcome} ${maria.version} on 127.0.0.1:${cfg.mariadb.port}`);
   await ensureRegistrySchema(cfg);
+  const startedSites = await startContainers(docker, await liveWebContainers(cfg));
+  if (startedSites.length) say(`sites      started ${startedSites.length} web container(s)`);
   const varnish = await ensureVarnishServer(docker, cfg);
-  say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}`);
+  const routes = await syncHostRoutes(cfg);
+  say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}, ${routes.routed.length} site(s) routed (VCL ${routes.vcl})`);
 
   if (opts.worker) {
     const worker = workerService(cfg);
+    const restarted = await restartIfStale(worker);
     const w = await ensureProcess(worker, '');
     await waitForPollers(cfg, hostTaskQueue(cfg.hostName), worker.logFile);
-    say(`worker     ${w.state} (pid ${w.pid}) queues ${cfg.temporal.taskQueue}, ${hostTaskQueue(cfg.hostName)}; log ${worker.logFile}`);
+    say(`worker     ${restarted ? 'restarted for the new build' : w.state} (pid ${w.pid}) queues ${cfg.temporal.taskQueue}, ${hostTaskQueue(cfg.hostName)}; log ${worker.logFile}`);
+  }
+}
+
+async function liveWebContainers(cfg: TuttiConfig): Promise<string[]> {
+  const db = connectHostDb(cfg);
+  try {
+    return (await listSites(db, cfg.hostName)).flatMap((site) => (site.activeContainer ? [site.activeContainer] : []));
+  } finally {
+    await db.end();
+  }
+}
+
+/** A worker started before the last build runs old code: stop it so it starts again (its activities are retried). */
+async function restartIfStale(worker: ServiceProcess): Promise<boolean> {
+  if (!(await runningPid(worker))) return false;
+  const [started, built] = await Promise.all([stat(worker.pidFile), stat(join(__dirname, '..', '..', '.build-stamp')).catch(() => undefined)]);
+  if (!built || built.mtimeMs <= started.mtimeMs) return false;
+  await stopProcess(worker);
+  return true;
+}
+
+/** Rebuilds this host's VCL from the registry: after a new Varnish container, or containers that got new addresses. */
+async function syncHostRoutes(cfg: TuttiConfig): Promise<{ vcl: string; routed: string[] }> {
+  const deps = buildDeps(cfg);
+  try {
+    return await createRouteActivities(deps).syncRoutes(cfg.hostName);
+  } finally {
+    await deps.close();
   }
 }
 

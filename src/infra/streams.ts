@@ -1,0 +1,39 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Passes bytes through, counting them and computing their SHA-256. */
+export class HashCounter extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+  private digest: string | undefined;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+
+  /** Hex SHA-256 of everything that passed; only once the stream ended. */
+  sha256(): string {
+    this.digest ??= this.hash.digest('hex');
+    return this.digest;
+  }
+}
+
+/** Passes bytes through and shows each chunk to `inspect` (which may throw to fail the stream). */
+export class Tap extends Transform {
+  bytes = 0;
+  constructor(private readonly inspect: (chunk: Buffer) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.inspect(chunk);
+    } catch (err) {
+      return callback(err as Error);
+    }
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
