@@ -52,6 +52,22 @@ export interface TuttiConfig {
     /** A site without a good backup younger than this is reported. */
     staleAfterHours: number;
   };
+  /** Payload encryption (src/codec) and the codec server the Web UI decodes through. */
+  codec: {
+    /** Files each holding one AES-256 key (base64 of 32 bytes); a file's name without `.key` is its key ID. */
+    keyFiles: string[];
+    /** ID of the key that encrypts new payloads; every listed key decrypts. */
+    activeKeyId: string;
+    server: {
+      /** Whether `npm run up` starts the codec server and points the dev server's UI at it. */
+      enabled: boolean;
+      port: number;
+      /** Browser origins allowed to call it (the Web UI's). */
+      allowedOrigins: string[];
+      /** When set, callers must send `Authorization: Bearer <content of this file>`. */
+      tokenFile: string | undefined;
+    };
+  };
 }
 
 const bool = (name: string) =>
@@ -110,6 +126,7 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
   const prefix = parse('TUTTI_PREFIX', name('TUTTI_PREFIX'), 'tutti');
   const hostName = parse('TUTTI_HOST_NAME', name('TUTTI_HOST_NAME'), 'local');
   const minioPort = parse('TUTTI_MINIO_PORT', port('TUTTI_MINIO_PORT'), '9000');
+  const uiPort = parse('TUTTI_TEMPORAL_UI_PORT', port('TUTTI_TEMPORAL_UI_PORT'), '8233');
 
   return {
     prefix,
@@ -119,7 +136,7 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     temporal: {
       address: get('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
       namespace: parse('TEMPORAL_NAMESPACE', name('TEMPORAL_NAMESPACE'), 'tutti'),
-      uiPort: parse('TUTTI_TEMPORAL_UI_PORT', port('TUTTI_TEMPORAL_UI_PORT'), '8233'),
+      uiPort,
       taskQueue: 'tutti',
       identity: get('TUTTI_IDENTITY', `${env.USER ?? 'operator'}@${hostname()}`),
     },
@@ -154,8 +171,41 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
       verifySample: parse('TUTTI_BACKUP_VERIFY_SAMPLE', count('TUTTI_BACKUP_VERIFY_SAMPLE', 0, 100), '1'),
       staleAfterHours: parse('TUTTI_BACKUP_STALE_HOURS', count('TUTTI_BACKUP_STALE_HOURS', 1, 24 * 30), '26'),
     },
+    codec: codecConfig(get, parse, dataDir, uiPort),
   };
 }
+
+type Get = (key: string, fallback: string) => string;
+type Parse = <T>(key: string, schema: z.ZodType<T>, fallback: string) => T;
+
+const keyFile = z
+  .string()
+  .regex(/^\/.*\/[A-Za-z0-9_-]{1,64}\.key$/, 'must be absolute paths of files named <key ID>.key (key ID: letters, digits, _ and -)');
+
+function codecConfig(get: Get, parse: Parse, dataDir: string, uiPort: number): TuttiConfig['codec'] {
+  const keyFiles = parse('TUTTI_CODEC_KEY_FILES', z.string().transform((v) => v.split(',').map((f) => f.trim())).pipe(z.array(keyFile).min(1)), join(dataDir, 'secrets', 'codec', 'k1.key'));
+  const ids = keyFiles.map(keyIdOf);
+  if (new Set(ids).size !== ids.length) throw new ConfigError(`TUTTI_CODEC_KEY_FILES lists two files with the same key ID (${ids.join(', ')}); key IDs must be unique`);
+  const activeKeyId = get('TUTTI_CODEC_ACTIVE_KEY', ids[0]!);
+  if (!ids.includes(activeKeyId)) throw new ConfigError(`TUTTI_CODEC_ACTIVE_KEY=${JSON.stringify(activeKeyId)} is none of the configured keys (${ids.join(', ')}); add its file to TUTTI_CODEC_KEY_FILES`);
+  const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'must be origins such as http://127.0.0.1:8233 (scheme, host, port; no path)');
+  return {
+    keyFiles,
+    activeKeyId,
+    server: {
+      enabled: parse('TUTTI_CODEC_SERVER', bool('TUTTI_CODEC_SERVER'), 'true'),
+      port: parse('TUTTI_CODEC_PORT', port('TUTTI_CODEC_PORT'), String(uiPort + 1)),
+      allowedOrigins: parse('TUTTI_CODEC_ALLOWED_ORIGINS', z.string().transform((v) => v.split(',').map((o) => o.trim())).pipe(z.array(origin)), `http://127.0.0.1:${uiPort},http://localhost:${uiPort}`),
+      tokenFile: get('TUTTI_CODEC_TOKEN_FILE', '') || undefined,
+    },
+  };
+}
+
+/** A key file's ID: its name without `.key`. */
+export function keyIdOf(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1).replace(/\.key$/, '');
+}
+
 
 function parseDockerHost(value: string): TuttiConfig['docker'] {
   if (value.startsWith('unix://')) return { socketPath: value.slice('unix://'.length) };
