@@ -47,3 +47,21 @@ export async function activeVcl(docker: Docker, cfg: TuttiConfig): Promise<strin
   }
   return r.stdout;
 }
+
+/** Runs PHP in a site's web container as the web server user; the code is argv, secrets stay in files. */
+export async function phpIn(cfg: TuttiConfig, container: string, code: string) {
+  return exec(createDocker(cfg.docker), container, ['php', '-r', code], { user: 'www-data' });
+}
+
+/** `tutti-wp status` of a WordPress container: versions, db_version, blogname. */
+export async function wpStatus(cfg: TuttiConfig, container: string): Promise<{ php_version: string; wp_version: string; db_version: number; needs_db_upgrade: boolean; blogname: string }> {
+  const r = await exec(createDocker(cfg.docker), container, ['php', '/usr/local/bin/tutti-wp', 'status']);
+  if (r.exitCode !== 0) throw new Error(`tutti-wp status failed in ${container}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as never;
+}
+
+/** Publishes a post through WordPress's API inside the container; returns its title, to look for on the front page. */
+export async function addPost(cfg: TuttiConfig, container: string, title: string): Promise<void> {
+  const r = await phpIn(cfg, container, `require "/usr/share/wordpress/wp-load.php"; $id = wp_insert_post(["post_title" => ${JSON.stringify(title)}, "post_status" => "publish", "post_content" => "kept"]); echo $id;`);
+  if (r.exitCode !== 0 || !/^\d+$/.test(r.stdout.trim())) throw new Error(`adding a post failed: ${r.stdout} ${r.stderr}`);
+}

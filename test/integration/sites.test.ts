@@ -6,14 +6,9 @@ import { createDocker, exec } from '../../src/infra/docker';
 import { siteNames } from '../../src/site/names';
 import { ChildWorker } from '../helpers/childWorker';
 import { startWorker, testConfig, type RunningWorker } from '../helpers/platform';
-import { inventory, NOTHING, rootDb } from '../helpers/sites';
+import { inventory, NOTHING, phpIn, rootDb } from '../helpers/sites';
 
 const docker = () => createDocker(testConfig().docker);
-
-/** Runs PHP in a site's web container as the web server user; the code is argv, the secrets stay in files. */
-async function php(container: string, code: string) {
-  return exec(docker(), container, ['php', '-r', code], { user: 'www-data' });
-}
 
 async function expectIsolated(w: RunningWorker, a: string, b: string): Promise<void> {
   const na = siteNames(w.cfg.prefix, a);
@@ -27,7 +22,7 @@ async function expectIsolated(w: RunningWorker, a: string, b: string): Promise<v
   expect((await curl(bIp)).exitCode).not.toBe(0);
   expect((await exec(docker(), webA, ['test', '-e', '/var/run/docker.sock'])).exitCode).not.toBe(0);
   const connect = (database: string) =>
-    php(webA, `try { new mysqli("db", getenv("TUTTI_DB_USER"), trim(file_get_contents("/run/secrets/tutti/db_password")), ${JSON.stringify(database)}); echo "connected"; } catch (Throwable $e) { echo "denied"; }`);
+    phpIn(w.cfg, webA, `try { new mysqli("db", getenv("TUTTI_DB_USER"), trim(file_get_contents("/run/secrets/tutti/db_password")), ${JSON.stringify(database)}); echo "connected"; } catch (Throwable $e) { echo "denied"; }`);
   expect((await connect(na.databaseOf(1))).stdout).toBe('connected');
   expect((await connect(nb.databaseOf(1))).stdout).toBe('denied');
   // '_' is a wildcard in grants: without escaping, the grant on tuttitest_alpha would match tuttitestXalpha

@@ -1,0 +1,61 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { exec, imageId, tailOf } from '../src/infra/docker';
+import { FailureType } from '../src/site/errors';
+import { platformNames, siteNames } from '../src/site/names';
+import { profileOf } from '../src/site/platforms';
+import type { SiteSpec } from '../src/site/spec';
+import type { ActivityDeps } from './deps';
+import { classified } from './failures';
+import { htmlEscape } from './sites';
+
+/** Steps of a blue/green image upgrade that the site activities do not already cover. */
+export function createUpgradeActivities(deps: ActivityDeps) {
+  const { docker, cfg } = deps;
+  const mariadb = platformNames(cfg.prefix).mariadbContainer;
+
+  return classified({
+    /** The local image ID (content digest) of a reference; a missing image fails non-retryably. */
+    async resolveImage(ref: string): Promise<string> {
+      const id = await imageId(docker, ref);
+      if (!id) throw ApplicationFailure.nonRetryable(`image ${ref} is not on this Docker host; build or pull it first`, FailureType.InvalidInput);
+      return id;
+    },
+
+    /**
+     * Copies one generation of the site's database into another inside the MariaDB container
+     * (dump piped into the client, no temp file), replacing the target. The database names are
+     * positional arguments of a fixed script, never spliced into it.
+     */
+    async copyDatabase(slug: string, fromGeneration: number, toGeneration: number): Promise<void> {
+      const n = siteNames(cfg.prefix, slug);
+      const from = n.databaseOf(fromGeneration);
+      const to = n.databaseOf(toGeneration);
+      const script = 'mariadb -e "DROP DATABASE IF EXISTS \\`$2\\`; CREATE DATABASE \\`$2\\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" && mariadb-dump --single-transaction --routines --triggers --events "$1" | mariadb "$2"';
+      const r = await exec(docker, mariadb, ['bash', '-o', 'pipefail', '-c', script, 'copy-database', from, to], { timeoutMs: 3_600_000 });
+      if (r.exitCode !== 0) throw new Error(`copying ${from} to ${to} failed (exit ${r.exitCode}): ${tailOf(r.stderr, 3)}`);
+    },
+
+    /** Runs the platform's update commands, then the extra steps, in the new container; stops at the first failure. */
+    async runUpdateSteps(spec: SiteSpec, container: string, extra: string[][]): Promise<string[]> {
+      const profile = profileOf(spec.platform);
+      const done: string[] = [];
+      for (const argv of [...profile.update(), ...extra]) {
+        const r = await exec(docker, container, argv, { user: profile.execUser, timeoutMs: 1_800_000 });
+        if (r.exitCode !== 0) {
+          throw ApplicationFailure.nonRetryable(`update step ${JSON.stringify(argv.slice(0, 3))} exited ${r.exitCode}: ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.CommandFailed);
+        }
+        done.push(`${argv.slice(0, 3).join(' ')}: ${tailOf(r.stdout, 1)}`);
+      }
+      return done;
+    },
+
+    /** GET / on the container itself (not through Varnish) with the site's Host: 200 and the site's title. */
+    async checkWebDirect(spec: SiteSpec, container: string, expectText: string): Promise<void> {
+      const r = await exec(docker, container, ['curl', '-sS', '-m', '20', '-H', `Host: ${spec.domains[0]}`, '-w', '\n%{http_code}', 'http://127.0.0.1/']);
+      const status = r.stdout.trim().split('\n').pop();
+      if (r.exitCode !== 0 || status !== '200' || !r.stdout.includes(htmlEscape(expectText))) {
+        throw ApplicationFailure.nonRetryable(`${container} answers HTTP ${status ?? r.exitCode} without the expected content ${JSON.stringify(expectText)}`, FailureType.ContainerUnhealthy);
+      }
+    },
+  });
+}
