@@ -3,6 +3,9 @@ import { createPlatformActivities } from './platform';
 import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
 import { createSiteActivities } from './sites';
+import { createBackupActivities } from './backups';
+import { createRestoreActivities } from './backupRestore';
+import { createBackupStoreActivities } from './backupStore';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,6 +16,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
     ...createRouteActivities(deps),
+    ...createBackupActivities(deps),
+    ...createRestoreActivities(deps),
+    ...createBackupStoreActivities(deps),
     async defaultHost(): Promise<string> {
       return deps.cfg.hostName;
     },

@@ -2,3 +2,7 @@
 export { checkPlatform } from './checkPlatform';
 export { createSite } from './createSite';
 export { deleteSite } from './deleteSite';
+export { backupSite } from './backupSite';
+export { restoreSite } from './restoreSite';
+export { fleetBackup } from './fleetBackup';
+export { verifyBackup } from './verifyBackup';

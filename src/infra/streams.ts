@@ -37,3 +37,25 @@ export class Tap extends Transform {
     callback(null, chunk);
   }
 }
+
+/**
+ * The last stage before an upload: passes bytes through, and at the end runs `check` (e.g. the
+ * dump's exit code and completion marker) before ending. A failed check errors the stream, so the
+ * upload is aborted and a dump that stopped early never becomes an object.
+ */
+export class FinalCheck extends Transform {
+  constructor(private readonly check: () => Promise<void>) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.check().then(
+      () => callback(),
+      (err: unknown) => callback(err as Error),
+    );
+  }
+}

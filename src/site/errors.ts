@@ -17,6 +17,10 @@ export const FailureType = {
   BackupNotFound: 'BackupNotFound',
   BackupCorrupt: 'BackupCorrupt',
   BackupIncomplete: 'BackupIncomplete',
+  /** A fleet run finished, but some site failed or has no recent good backup (the report is in the details). */
+  BackupFailed: 'BackupFailed',
+  /** A restore drill (verifyBackup) could not restore or check the backup. */
+  RestoreDrillFailed: 'RestoreDrillFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -1,0 +1,107 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { join } from 'node:path';
+import { readSecretFile, type TuttiConfig } from '../../src/config';
+import { BackupBucket } from '../../src/infra/backupStore';
+import { createDocker, exec, execOk } from '../../src/infra/docker';
+import { findTool } from '../../src/infra/dump';
+import { createDbPool, type Db } from '../../src/infra/mariadb';
+import { getSite } from '../../src/infra/registry';
+import { createS3 } from '../../src/infra/s3';
+import { httpGet } from '../../src/infra/wait';
+import { MARIADB_ROOT_PASSWORD, platformNames, siteNames } from '../../src/site/names';
+
+/** The test platform's backup bucket. */
+export function testBucket(cfg: TuttiConfig): BackupBucket {
+  return new BackupBucket(createS3(cfg.s3, readSecretFile(cfg.s3.secretAccessKeyFile)), cfg.s3.bucket);
+}
+
+export function rootPool(cfg: TuttiConfig, database?: string): Db {
+  return createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)), database });
+}
+
+/** The live database of a site, per the registry. */
+export async function liveDatabase(cfg: TuttiConfig, slug: string): Promise<string> {
+  const db = rootPool(cfg);
+  try {
+    const site = await getSite(db, slug);
+    if (!site) throw new Error(`site ${slug} is not registered`);
+    return siteNames(cfg.prefix, slug).databaseOf(site.generation);
+  } finally {
+    await db.end();
+  }
+}
+
+export async function sql(cfg: TuttiConfig, database: string, statement: string, values: unknown[] = []): Promise<RowDataPacket[]> {
+  const db = rootPool(cfg, database);
+  try {
+    const [rows] = await db.query<RowDataPacket[]>(statement, values);
+    return rows;
+  } finally {
+    await db.end();
+  }
+}
+
+/** CHECKSUM TABLE of every base table, by name. */
+export async function tableChecksums(cfg: TuttiConfig, database: string): Promise<Record<string, number>> {
+  const tables = await sql(cfg, database, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", [database]);
+  const out: Record<string, number> = {};
+  for (const { t } of tables) {
+    const [r] = await sql(cfg, database, `CHECKSUM TABLE \`${String(t)}\``);
+    out[String(t)] = Number(r!.Checksum);
+  }
+  return out;
+}
+
+/** mariadb-dump processes for `database` running in the platform's MariaDB container. */
+export async function dumpProcesses(cfg: TuttiConfig, database: string): Promise<number> {
+  return (await findTool(createDocker(cfg.docker), platformNames(cfg.prefix).mariadbContainer, 'dump', database)).length;
+}
+
+/** Runs a command in the site's live web container (as root unless `user`). */
+export async function inWeb(cfg: TuttiConfig, slug: string, argv: string[], user?: string): Promise<string> {
+  const db = rootPool(cfg);
+  try {
+    const site = await getSite(db, slug);
+    return (await execOk(createDocker(cfg.docker), site!.activeContainer!, argv, { user })).stdout;
+  } finally {
+    await db.end();
+  }
+}
+
+export async function page(cfg: TuttiConfig, domain: string, path = '/') {
+  return httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}${path}`, domain);
+}
+
+/** Requests `path` through Varnish every 100 ms until stopped; returns every status seen. */
+export function pollAnswers(cfg: TuttiConfig, domain: string, path = '/') {
+  const seen: { status: number; at: number }[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      const r = await page(cfg, domain, path).catch((err: Error) => ({ status: 0, body: err.message }));
+      seen.push({ status: r.status, at });
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
+}
+
+/** Fills a table of the site's database with `mb` megabytes of hard-to-compress rows, in the MariaDB container. */
+export async function bulkRows(cfg: TuttiConfig, database: string, table: string, mb: number): Promise<void> {
+  const docker = createDocker(cfg.docker);
+  const container = platformNames(cfg.prefix).mariadbContainer;
+  const rows = Math.ceil((mb * 1_048_576) / 400);
+  const script = [
+    `CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT PRIMARY KEY, a CHAR(64), b VARCHAR(300), n DOUBLE) ENGINE=InnoDB;`,
+    `INSERT INTO \`${table}\` SELECT seq, SHA2(seq, 256), CONCAT(MD5(seq), SHA2(seq * 7, 512), SHA2(seq * 13, 256)), RAND(seq) FROM seq_1_to_${rows};`,
+  ].join('\n');
+  const r = await exec(docker, container, ['mariadb', '--', database], { stdin: script });
+  if (r.exitCode !== 0) throw new Error(`bulk rows: ${r.stderr}`);
+}
