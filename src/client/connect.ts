@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
+import { dataConverter } from '../codec';
 import type { TuttiConfig } from '../config';
 
 export class ClientError extends Error {
   override name = 'ClientError';
 }
 
-/** A Temporal client for Tutti's namespace; an unreachable server is one line with the next step. */
+/** A Temporal client for Tutti's namespace, encrypting payloads (src/codec); an unreachable server is one line with the next step. */
 export async function connectClient(cfg: TuttiConfig): Promise<Client> {
   let connection: Connection;
   try {
@@ -13,5 +14,5 @@ export async function connectClient(cfg: TuttiConfig): Promise<Client> {
   } catch (err) {
     throw new ClientError(`temporal: no server at ${cfg.temporal.address} (${(err as Error).message.split('\n')[0]}); start the platform with npm run up`);
   }
-  return new Client({ connection, namespace: cfg.temporal.namespace, identity: cfg.temporal.identity });
+  return new Client({ connection, namespace: cfg.temporal.namespace, identity: cfg.temporal.identity, dataConverter: dataConverter(cfg) });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, readFile, rm, rename } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readdir, readFile, rm, rename } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 
 /**
@@ -55,15 +55,26 @@ export class SecretStore {
     await chmod(file, 0o440);
   }
 
-  /** Replaces a secret's value (rotation). */
-  async write(rel: string, value: string): Promise<void> {
+  /**
+   * Replaces a secret's value (rotation) in one atomic rename: a reader (PHP in a container that
+   * mounts the folder) sees the old or the new file, never a missing or half-written one. The new
+   * file gets its owner and mode before it replaces the old one.
+   */
+  async write(rel: string, value: string, access?: FileAccess): Promise<void> {
     const file = this.path(rel);
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    await fh.writeFile(value);
-    await fh.sync();
-    await fh.close();
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(value);
+      await fh.sync();
+      if (access) {
+        await fh.chown(0, access.gid);
+        await fh.chmod(0o440);
+      }
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   }
 
@@ -74,6 +85,20 @@ export class SecretStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+  }
+
+  /** Every secret value in the store, for scrubbing them out of error messages; never logged or returned to a workflow. */
+  async values(): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(p);
+        else if (entry.isFile()) out.push((await readFile(p, 'utf8').catch(() => '')).trim());
+      }
+    };
+    await walk(this.root);
+    return out.filter((v) => v.length > 0);
   }
 
   async remove(rel: string): Promise<void> {

@@ -29,6 +29,7 @@ export function temporalService(cfg: TuttiConfig): ServiceProcess {
       '--db-filename', dbFile,
       '--namespace', cfg.temporal.namespace,
       '--log-level', 'warn',
+      ...(cfg.codec.server.enabled ? ['--ui-codec-endpoint', codecEndpoint(cfg)] : []),
       ...saArgs,
     ],
     marker: dbFile,
@@ -36,6 +37,26 @@ export function temporalService(cfg: TuttiConfig): ServiceProcess {
     logFile: join(cfg.dataDir, 'logs', 'temporal.log'),
     ports: [grpc, cfg.temporal.uiPort],
     readyTimeoutMs: 90_000,
+  };
+}
+
+/** Where the Web UI (in the operator's browser) sends payloads to be decoded. */
+export function codecEndpoint(cfg: TuttiConfig): string {
+  return `http://127.0.0.1:${cfg.codec.server.port}`;
+}
+
+/** The codec server (src/codec-server): holds the payload keys, so the UI shows decoded inputs while Temporal stores ciphertext. */
+export function codecService(cfg: TuttiConfig): ServiceProcess {
+  const main = resolve(__dirname, '..', 'codec-server', 'main.js');
+  return {
+    name: 'codec',
+    command: process.execPath,
+    args: [main],
+    marker: main,
+    pidFile: join(cfg.dataDir, 'run', 'codec.pid'),
+    logFile: join(cfg.dataDir, 'logs', 'codec.log'),
+    ports: [cfg.codec.server.port],
+    readyTimeoutMs: 30_000,
   };
 }
 

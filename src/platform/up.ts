@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSecretFile, type TuttiConfig } from '../config';
 import { createDocker } from '../infra/docker';
@@ -9,7 +9,8 @@ import { waitUntil } from '../infra/wait';
 import { hostTaskQueue } from '../site/names';
 import { ensureMariadbServer, ensureVarnishServer, requireDocker, startContainers, stopPlatformContainers } from './containers';
 import { ensureProcess, PlatformError, runningPid, stopProcess, type ServiceProcess } from './processes';
-import { minioService, temporalService, workerService } from './services';
+import { codecEndpoint, codecService, minioService, temporalService, workerService } from './services';
+import { ensureKeyFile } from '../codec';
 import { ensureRegistrySchema, listSites } from '../infra/registry';
 import { connectHostDb } from '../infra/mariadb';
 import { createRouteActivities } from '../../activities/routes';
@@ -39,10 +40,20 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   const docker = createDocker(cfg.docker);
   say(`docker     engine ${await requireDocker(docker)}`);
 
+  // The first payload key; more keys (rotation) are the operator's, listed in TUTTI_CODEC_KEY_FILES.
+  if (await ensureKeyFile(cfg.codec.keyFiles[0]!)) say(`codec      created payload key ${cfg.codec.keyFiles[0]}`);
+  if (cfg.codec.server.enabled) {
+    const codec = codecService(cfg);
+    const restarted = await restartIfStale(codec);
+    const c = await ensureProcess(codec, 'set TUTTI_CODEC_PORT to a free port');
+    say(`codec      ${restarted ? 'restarted for the new build' : c.state} (pid ${c.pid}) ${codecEndpoint(cfg)} for the UI, key ${cfg.codec.activeKeyId}; log ${codec.logFile}`);
+  }
+
   const temporal = temporalService(cfg);
   await requireBinary(temporal.command, 'install it with scripts/up (go install github.com/temporalio/cli/cmd/temporal@v1.5.1)');
+  const reconfigured = await restartIfArgsChanged(temporal);
   const t = await ensureProcess(temporal, 'set TEMPORAL_ADDRESS / TUTTI_TEMPORAL_UI_PORT to free ports');
-  say(`temporal   ${t.state} (pid ${t.pid}) grpc ${cfg.temporal.address}, UI http://127.0.0.1:${cfg.temporal.uiPort}, namespace ${cfg.temporal.namespace}`);
+  say(`temporal   ${reconfigured ? 'restarted with new settings' : t.state} (pid ${t.pid}) grpc ${cfg.temporal.address}, UI http://127.0.0.1:${cfg.temporal.uiPort}, namespace ${cfg.temporal.namespace}`);
 
   const s3Secret = await secrets.ensure('s3_secret_access_key', () => generatePassword(40));
   if (cfg.s3.secretAccessKeyFile !== secrets.path('s3_secret_access_key')) readSecretFile(cfg.s3.secretAccessKeyFile);
@@ -90,6 +101,16 @@ async function restartIfStale(worker: ServiceProcess): Promise<boolean> {
   return true;
 }
 
+/** A process started with other arguments (e.g. before the codec server existed) is stopped, so it starts again with the current ones. */
+async function restartIfArgsChanged(svc: ServiceProcess): Promise<boolean> {
+  const pid = await runningPid(svc);
+  if (!pid) return false;
+  const running = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').slice(1, -1);
+  if (running.join('\0') === svc.args.join('\0')) return false;
+  await stopProcess(svc);
+  return true;
+}
+
 /** Rebuilds this host's VCL from the registry: after a new Varnish container, or containers that got new addresses. */
 async function syncHostRoutes(cfg: TuttiConfig): Promise<{ vcl: string; routed: string[] }> {
   const deps = buildDeps(cfg);
@@ -121,7 +142,7 @@ async function waitForPollers(cfg: TuttiConfig, taskQueue: string, logFile: stri
 export async function platformDown(cfg: TuttiConfig, say: (line: string) => void): Promise<void> {
   const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
   const s3Secret = (await secrets.read('s3_secret_access_key')) ?? '';
-  for (const svc of [workerService(cfg), minioService(cfg, s3Secret), temporalService(cfg)]) {
+  for (const svc of [workerService(cfg), minioService(cfg, s3Secret), temporalService(cfg), codecService(cfg)]) {
     say(`${svc.name.padEnd(10)} ${(await stopProcess(svc)) ? 'stopped' : 'was not running'}`);
   }
   const docker = createDocker(cfg.docker);

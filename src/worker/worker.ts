@@ -1,6 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
+import { redactingInterceptor } from '../../activities/secretsRedaction';
+import { dataConverter } from '../codec';
 import type { TuttiConfig } from '../config';
 import { hostTaskQueue } from '../site/names';
 
@@ -23,6 +25,9 @@ export async function createWorkers(opts: TuttiWorkerOptions): Promise<{ workers
   const connection = opts.connection ?? (await NativeConnection.connect({ address: cfg.temporal.address }));
   const activities = createActivities(opts.deps);
   const roles = opts.roles ?? { orchestrator: true, host: true };
+  // Payloads and failure messages leave this process encrypted (src/codec); activity failures leave it without secret values.
+  const converter = dataConverter(cfg);
+  const interceptors = { activity: [redactingInterceptor(opts.deps.secrets)] };
   const workflowSource = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
   const workers: Worker[] = [];
   if (roles.orchestrator) {
@@ -32,6 +37,8 @@ export async function createWorkers(opts: TuttiWorkerOptions): Promise<{ workers
         namespace: cfg.temporal.namespace,
         taskQueue: cfg.temporal.taskQueue,
         activities,
+        dataConverter: converter,
+        interceptors,
         ...workflowSource,
         identity: `${cfg.hostName}/orchestrator/${process.pid}`,
       }),
@@ -44,6 +51,8 @@ export async function createWorkers(opts: TuttiWorkerOptions): Promise<{ workers
         namespace: cfg.temporal.namespace,
         taskQueue: hostTaskQueue(cfg.hostName),
         activities,
+        dataConverter: converter,
+        interceptors,
         identity: `${cfg.hostName}/host/${process.pid}`,
       }),
     );

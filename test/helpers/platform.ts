@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { dataConverter } from '../../src/codec';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { loadConfig, type TuttiConfig } from '../../src/config';
 import { buildDeps } from '../../src/worker/deps';
@@ -29,8 +30,7 @@ export async function startWorker(cfg: TuttiConfig = testConfig()): Promise<Runn
   const codePath = process.env.TUTTI_TEST_BUNDLE;
   const { workers, connection } = await createWorkers({ cfg, deps, workflowBundle: codePath ? { codePath } : undefined });
   const running = workers.map((w: Worker) => w.run());
-  const clientConnection = await Connection.connect({ address: cfg.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: cfg.temporal.namespace, identity: 'jest' });
+  const client = await testClient(cfg);
   return {
     cfg,
     client,
@@ -38,8 +38,14 @@ export async function startWorker(cfg: TuttiConfig = testConfig()): Promise<Runn
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
       await connection.close();
-      await clientConnection.close();
+      await client.connection.close();
       await deps.close();
     },
   };
+}
+
+/** A client of the test platform with Tutti's data converter, as bin/tutti makes one. */
+export async function testClient(cfg: TuttiConfig = testConfig()): Promise<Client> {
+  const connection = await Connection.connect({ address: cfg.temporal.address });
+  return new Client({ connection, namespace: cfg.temporal.namespace, identity: 'jest', dataConverter: dataConverter(cfg) });
 }

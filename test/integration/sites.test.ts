@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createDocker, exec } from '../../src/infra/docker';
 import { siteNames } from '../../src/site/names';
 import { ChildWorker } from '../helpers/childWorker';
-import { startWorker, testConfig, type RunningWorker } from '../helpers/platform';
+import { startWorker, testClient, testConfig, type RunningWorker } from '../helpers/platform';
 import { inventory, NOTHING, phpIn, rootDb } from '../helpers/sites';
 
 const docker = () => createDocker(testConfig().docker);
@@ -100,8 +100,7 @@ describe('createSite survives a worker crash', () => {
     const cfg = testConfig();
     const first = new ChildWorker(cfg, 'crash-1');
     await first.start();
-    const { Client, Connection } = await import('@temporalio/client');
-    const client = new Client({ connection: await Connection.connect({ address: cfg.temporal.address }), namespace: cfg.temporal.namespace });
+    const client = await testClient(cfg);
     const second = new ChildWorker(cfg, 'crash-2');
     try {
       const handle = await startCreateSite(client, cfg, { domains: ['gamma.example'], title: 'Gamma Trio' });
