@@ -3,10 +3,11 @@ import { FailureType } from '../src/site/errors';
 import type { SiteSpec } from '../src/site/spec';
 import { otherColor, upgradeSiteInputSchema, type UpgradeSiteInput, type UpgradeSiteResult } from '../src/site/upgrade';
 import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
+import { takeBackup } from './backupSite';
 import { hostActivities, sharedActivities } from './hostActivities';
 
 /**
- * Blue/green image upgrade: a snapshot of the database, the new container beside the old one,
+ * Blue/green image upgrade: a backup to S3 and a local snapshot of the database, the new container beside the old one,
  * the platform's update commands, a direct health check, the route switch, a drain, then the
  * old container goes. On any failure traffic stays on (or returns to) the old container on the
  * exact previous image, and a database the update touched is replaced by the snapshot.
@@ -41,6 +42,8 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
   let dbTouched = false;
   let switched = false;
   let green: string | undefined;
+  step('pre-upgrade backup to S3');
+  const backup = await takeBackup(site, 'pre-upgrade');
   try {
     step('snapshot of the database before the upgrade');
     await host.ensureSiteDatabase(spec, snapshotGeneration);
@@ -65,7 +68,7 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     await host.removeGeneration(spec.slug, snapshotGeneration);
     step(`upgraded to ${input.image}`);
     await registry.auditEnd('completed', `${previous.image} → ${input.image}`);
-    return { slug: spec.slug, outcome: 'upgraded', image: input.image, imageId: newImageId, previousImageId: previous.imageId };
+    return { slug: spec.slug, outcome: 'upgraded', image: input.image, imageId: newImageId, previousImageId: previous.imageId, backupId: backup.backupId };
   } catch (err) {
     const failure = errorMessage(err);
     step(`failed: ${failure}; rolling back`);
@@ -77,7 +80,7 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
       message: `upgrade of ${spec.slug} to ${input.image} failed: ${failure}; rolled back: ${rolledBack.join('; ')}`,
       type: FailureType.CommandFailed,
       nonRetryable: true,
-      details: [{ slug: spec.slug, outcome: 'rolled-back', image: previous.image, imageId: previous.imageId, previousImageId: previous.imageId, failure, rolledBack } satisfies UpgradeSiteResult],
+      details: [{ slug: spec.slug, outcome: 'rolled-back', image: previous.image, imageId: previous.imageId, previousImageId: previous.imageId, backupId: backup.backupId, failure, rolledBack } satisfies UpgradeSiteResult],
     });
   }
 

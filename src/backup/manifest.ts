@@ -41,7 +41,7 @@ export const manifestSchema = z
     spec: siteSpecSchema,
     generation: z.number().int().min(1),
     imageId: z.string().nullable(),
-    reason: z.enum(['manual', 'fleet', 'final', 'pre-restore']),
+    reason: z.enum(['manual', 'fleet', 'final', 'pre-restore', 'pre-upgrade']),
     startedAt: z.iso.datetime(),
     endedAt: z.iso.datetime(),
     objects: z.object({ db: objectInfoSchema, files: objectInfoSchema }).strict(),

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
 export interface Progress {
@@ -37,13 +37,11 @@ export async function follow<T>(handle: WorkflowHandle, progress: Progress, inte
   }
 }
 
-/** The one line to show for a failed run: the innermost cause, with its type. */
+/** The one line to show for a failed run or update: the innermost cause, with its type. */
 export function failureLine(err: unknown): string {
-  if (err instanceof WorkflowFailedError) {
-    let cause: unknown = err.cause;
-    while (cause instanceof Error && (cause as { cause?: unknown }).cause instanceof Error) cause = (cause as { cause?: unknown }).cause;
-    const type = cause instanceof ApplicationFailure && cause.type ? ` [${cause.type}]` : '';
-    return `${(cause as Error | undefined)?.message ?? err.message}${type}`;
-  }
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  let cause: Error = err;
+  while ((cause as { cause?: unknown }).cause instanceof Error) cause = (cause as { cause: Error }).cause;
+  const type = cause instanceof ApplicationFailure && cause.type ? ` [${cause.type}]` : '';
+  return `${cause.message}${type}`;
 }

@@ -32,6 +32,8 @@ export interface UpgradeSiteResult {
   image: string;
   imageId: string;
   previousImageId: string;
+  /** The pre-upgrade backup in S3 (absent when nothing had to change). */
+  backupId?: string;
   /** What failed and what was rolled back, when the outcome is rolled-back. */
   failure?: string;
   rolledBack?: string[];

@@ -54,6 +54,7 @@ describe('upgradeSite', () => {
     expect(report.requests).toBeGreaterThan(20);
     expect(report.failures).toEqual({});
     expect(result).toMatchObject({ outcome: 'upgraded', image: NEW, previousImageId: before.imageId });
+    expect(result.backupId).toMatch(/^\d{8}T\d{6}Z-[a-z0-9]{6}$/); // the pre-upgrade backup in S3
     const after = await registry('upgr');
     expect(after.activeContainer).toMatch(/-web-green$/);
     expect(after.imageId).toBe(await imageId(createDocker(w.cfg.docker), NEW));
