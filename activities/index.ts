@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createPlatformActivities } from './platform';
 import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
+import { createSecretActivities } from './secrets';
 import { createSiteActivities } from './sites';
 import { createBackupActivities } from './backups';
 import { createRestoreActivities } from './backupRestore';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
     ...createRouteActivities(deps),
+    ...createSecretActivities(deps),
     ...createBackupActivities(deps),
     ...createRestoreActivities(deps),
     ...createBackupStoreActivities(deps),

@@ -2,6 +2,7 @@
 export { checkPlatform } from './checkPlatform';
 export { createSite } from './createSite';
 export { deleteSite } from './deleteSite';
+export { rotateSiteSecrets } from './rotateSiteSecrets';
 export { backupSite } from './backupSite';
 export { restoreSite } from './restoreSite';
 export { fleetBackup } from './fleetBackup';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { registerPlatformCommands } from './platform';
+import { registerSecretCommands } from './secrets';
 import { registerSiteCommands } from './sites';
 import { CliError } from './output';
 import { ValidationError } from '../site/errors';
@@ -12,6 +13,7 @@ async function main(argv: string[]): Promise<void> {
     .exitOverride();
   registerPlatformCommands(program);
   registerSiteCommands(program);
+  registerSecretCommands(program);
   await program.parseAsync(argv);
 }
 

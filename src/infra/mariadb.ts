@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { join } from 'node:path';
 import { readSecretFile, type TuttiConfig } from '../config';
@@ -76,15 +77,55 @@ export async function databaseExists(db: Db, name: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/**
+ * MariaDB's mysql_native_password hash, `*` + hex SHA1(SHA1(password)): statements carry this
+ * instead of the password, so it shows in no processlist, log or error. The hash alone does not
+ * log anyone in.
+ */
+export function nativePasswordHash(password: string): string {
+  const once = createHash('sha1').update(password, 'utf8').digest();
+  return `*${createHash('sha1').update(once).digest('hex').toUpperCase()}`;
+}
+
+function accountOf(user: string): string {
+  return `'${user.replace(/[^A-Za-z0-9_]/g, '')}'@'%'`;
+}
+
 /** Creates or re-keys a user that may use exactly one database. */
 export async function ensureDbUser(db: Db, user: string, password: string, database: string): Promise<void> {
-  const account = `'${user.replace(/[^A-Za-z0-9_]/g, '')}'@'%'`;
+  const account = accountOf(user);
   try {
-    await db.query(`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ?`, [password]);
-    await db.query(`ALTER USER ${account} IDENTIFIED BY ?`, [password]);
+    await db.query(`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY PASSWORD ?`, [nativePasswordHash(password)]);
+    await db.query(`ALTER USER ${account} IDENTIFIED BY PASSWORD ?`, [nativePasswordHash(password)]);
     await db.query(`GRANT ALL PRIVILEGES ON ${grantDbPattern(database)}.* TO ${account}`);
   } catch (err) {
     throw scrubDbError(err, `creating user ${user}`);
+  }
+}
+
+/**
+ * Sets the passwords a user logs in with. With two, either works: MariaDB tries each
+ * authentication in turn, which is how a rotation overlaps the old and the new password.
+ */
+export async function setDbUserPasswords(db: Db, user: string, passwords: string[]): Promise<void> {
+  if (passwords.length === 0) throw new Error(`setDbUserPasswords(${user}): at least one password`);
+  const via = passwords.map(() => 'mysql_native_password USING ?').join(' OR ');
+  try {
+    await db.query(`ALTER USER ${accountOf(user)} IDENTIFIED VIA ${via}`, passwords.map(nativePasswordHash));
+  } catch (err) {
+    throw scrubDbError(err, `setting the passwords of ${user}`);
+  }
+}
+
+/** Whether `user` can log in with `password` (a fresh connection, closed at once). */
+export async function canLogIn(target: Omit<MariadbTarget, 'database'>): Promise<boolean> {
+  try {
+    const conn = await mysql.createConnection({ host: target.host, port: target.port, user: target.user, password: target.password, connectTimeout: 5_000 });
+    await conn.end();
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR') return false;
+    throw scrubDbError(err, `logging in as ${target.user}`);
   }
 }
 

@@ -37,6 +37,13 @@ export const titleSchema = z
   .max(120, 'must be at most 120 characters')
   .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must not contain control characters');
 
+/** Who asked for an operation (audit log): free text, but one line. */
+export const requestedBySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(120, 'must be at most 120 characters')
+  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must not contain control characters');
+
 export const emailSchema = z.string().max(254).regex(/^[A-Za-z0-9._+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/, 'must be an e-mail address');
 
 export const backupIdSchema = z.string().regex(/^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{6}$/, 'must be a backup ID such as 20261128T063000Z-a1b2c3');
