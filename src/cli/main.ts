@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
+import { registerBackupCommands } from './backups';
 import { registerPlatformCommands } from './platform';
 import { registerSecretCommands } from './secrets';
 import { registerSiteCommands } from './sites';
@@ -13,6 +14,7 @@ async function main(argv: string[]): Promise<void> {
     .exitOverride();
   registerPlatformCommands(program);
   registerSiteCommands(program);
+  registerBackupCommands(program);
   registerSecretCommands(program);
   await program.parseAsync(argv);
 }

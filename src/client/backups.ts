@@ -1,6 +1,17 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { TuttiConfig } from '../config';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { join } from 'node:path';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { readSecretFile, type TuttiConfig } from '../config';
+import { staleSites, type SiteBackupStatus } from '../backup/report';
+import { listSiteBackups, type BackupListing } from '../infra/backupCatalog';
+import { BackupBucket } from '../infra/backupStore';
+import { createDbPool } from '../infra/mariadb';
+import { listSites } from '../infra/registry';
+import { createS3 } from '../infra/s3';
+import { MARIADB_ROOT_PASSWORD } from '../site/names';
+import type { FleetReport } from '../../workflows/fleetBackup';
+import { failureLine } from './follow';
 import { backupSiteInputSchema, fleetBackupInputSchema, restoreSiteInputSchema, verifyBackupInputSchema, type BackupSiteInput, type FleetBackupInput, type RestoreSiteInput, type VerifyBackupInput } from '../backup/inputs';
 import { SA } from '../site/searchAttributes';
 import { slugFromDomain } from '../site/spec';
@@ -56,8 +67,8 @@ export interface TransferProgress {
   bytesTotal?: number;
 }
 
-/** The run's current details and the heartbeat of its pending transfer, if one is running. */
-export async function readProgress(handle: WorkflowHandle): Promise<{ details: string; transfer?: TransferProgress }> {
+/** The run's current details and the heartbeat of its pending transfer, if one is running (decoded like any payload: they may be encrypted). */
+export async function readProgress(client: Client, handle: WorkflowHandle): Promise<{ details: string; transfer?: TransferProgress }> {
   const d = await handle.describe();
   let details = '';
   try {
@@ -66,10 +77,67 @@ export async function readProgress(handle: WorkflowHandle): Promise<{ details: s
     // closed between describe and query
   }
   for (const a of d.raw.pendingActivities ?? []) {
-    const payload = a.heartbeatDetails?.payloads?.[0];
-    if (!payload) continue;
-    const p = defaultPayloadConverter.fromPayload<TransferProgress>(payload as never);
+    const payloads = a.heartbeatDetails?.payloads;
+    if (!payloads?.length) continue;
+    const p = await decodeFromPayloadsAtIndex<TransferProgress | undefined>(client.options.loadedDataConverter, 0, payloads).catch(() => undefined);
     if (p && typeof p.bytesDone === 'number') return { details, transfer: p };
   }
   return { details };
+}
+
+export interface FleetRunSummary {
+  workflowId: string;
+  runId: string;
+  status: string;
+  startTime: string;
+  report?: FleetReport;
+  error?: string;
+}
+
+/** The newest fleetBackup run (scheduled or by hand) and its report, from a result or from a failure's details. */
+export async function lastFleetRun(client: Client): Promise<FleetRunSummary | undefined> {
+  let newest: { workflowId: string; runId: string; status: string; startTime: Date } | undefined;
+  let seen = 0;
+  for await (const w of client.workflow.list({ query: "WorkflowType = 'fleetBackup'" })) {
+    if (!newest || w.startTime > newest.startTime) newest = { workflowId: w.workflowId, runId: w.runId, status: w.status.name, startTime: w.startTime };
+    if (++seen >= 200) break;
+  }
+  if (!newest) return undefined;
+  const out: FleetRunSummary = { workflowId: newest.workflowId, runId: newest.runId, status: newest.status, startTime: newest.startTime.toISOString() };
+  if (newest.status === 'RUNNING') return out;
+  try {
+    out.report = (await client.workflow.getHandle(newest.workflowId, newest.runId).result()) as FleetReport;
+  } catch (err) {
+    out.error = failureLine(err);
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.details?.[0]) out.report = err.cause.details[0] as FleetReport;
+  }
+  return out;
+}
+
+/** Every registered site's newest good backup, read from the bucket now, and those older than the limit. */
+export async function liveBackupStatus(cfg: TuttiConfig, now = new Date()): Promise<{ sites: { site: string; newestGood: string | null }[]; stale: SiteBackupStatus[] }> {
+  const db = createDbPool({ host: '127.0.0.1', port: cfg.mariadb.port, user: 'root', password: readSecretFile(join(cfg.dataDir, 'secrets', MARIADB_ROOT_PASSWORD)) });
+  const s3 = createS3(cfg.s3, readSecretFile(cfg.s3.secretAccessKeyFile));
+  try {
+    const bucket = new BackupBucket(s3, cfg.s3.bucket);
+    const sites: { site: string; newestGood: string | null }[] = [];
+    for (const s of await listSites(db)) {
+      if (s.status !== 'active') continue;
+      sites.push({ site: s.spec.slug, newestGood: (await listSiteBackups(bucket, cfg.s3.prefix, s.spec.slug)).find((b) => b.state === 'good')?.id ?? null });
+    }
+    return { sites, stale: staleSites(sites, now, cfg.backup.staleAfterHours) };
+  } finally {
+    await db.end();
+    s3.destroy();
+  }
+}
+
+/** A site's backups straight from the bucket: works on a control plane that has never seen the site. */
+export async function listBackupsInBucket(cfg: TuttiConfig, slug: string): Promise<BackupListing[]> {
+  const s3 = createS3(cfg.s3, readSecretFile(cfg.s3.secretAccessKeyFile));
+  try {
+    return await listSiteBackups(new BackupBucket(s3, cfg.s3.bucket), cfg.s3.prefix, slug);
+  } finally {
+    s3.destroy();
+  }
 }

@@ -38,14 +38,17 @@ export class BackupBucket {
     }
   }
 
-  /** Multipart uploads in progress under `prefix` (for stray-upload checks). */
+  /**
+   * Multipart uploads in progress under `prefix` (for stray-upload checks). The whole bucket is
+   * listed and filtered here: MinIO only honours a prefix that is a complete object key.
+   */
   async listUploads(prefix: string): Promise<{ key: string; uploadId: string; initiated?: Date }[]> {
     const out: { key: string; uploadId: string; initiated?: Date }[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const r = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
-      for (const u of r.Uploads ?? []) if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
+      const r = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      for (const u of r.Uploads ?? []) if (u.Key?.startsWith(prefix) && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
       if (!r.IsTruncated) return out;
       keyMarker = r.NextKeyMarker;
       uploadIdMarker = r.NextUploadIdMarker;

@@ -12,6 +12,7 @@ import { ensureProcess, PlatformError, runningPid, stopProcess, type ServiceProc
 import { codecEndpoint, codecService, minioService, temporalService, workerService } from './services';
 import { ensureKeyFile } from '../codec';
 import { ensureRegistrySchema, listSites } from '../infra/registry';
+import { reconcileFleetBackupSchedule } from '../client/schedules';
 import { connectHostDb } from '../infra/mariadb';
 import { createRouteActivities } from '../../activities/routes';
 import { buildDeps } from '../worker/deps';
@@ -81,6 +82,7 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
     await waitForPollers(cfg, hostTaskQueue(cfg.hostName), worker.logFile);
     say(`worker     ${restarted ? 'restarted for the new build' : w.state} (pid ${w.pid}) queues ${cfg.temporal.taskQueue}, ${hostTaskQueue(cfg.hostName)}; log ${worker.logFile}`);
   }
+  say(`backups    ${await reconcileFleetBackupSchedule(cfg)}`);
 }
 
 async function liveWebContainers(cfg: TuttiConfig): Promise<string[]> {

@@ -41,11 +41,24 @@ export async function sql(cfg: TuttiConfig, database: string, statement: string,
   }
 }
 
-/** CHECKSUM TABLE of every base table, by name. */
-export async function tableChecksums(cfg: TuttiConfig, database: string): Promise<Record<string, number>> {
+/**
+ * CHECKSUM TABLE of every base table, by name. WordPress rewrites its cron schedule and
+ * transients in wp_options on page views (the restore's own health checks are page views), so
+ * for wp_options the checksum covers every other row: `wp_options*` is that digest.
+ */
+export async function tableChecksums(cfg: TuttiConfig, database: string): Promise<Record<string, number | string>> {
   const tables = await sql(cfg, database, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", [database]);
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (const { t } of tables) {
+    if (t === 'wp_options') {
+      const [r] = await sql(
+        cfg,
+        database,
+        "SELECT COUNT(*) AS n, BIT_XOR(CRC32(CONCAT_WS('|', option_id, option_name, option_value, autoload))) AS x FROM wp_options WHERE option_name <> 'cron' AND option_name NOT LIKE '\\_transient\\_%' AND option_name NOT LIKE '\\_site\\_transient\\_%'",
+      );
+      out['wp_options*'] = `${r!.n}:${r!.x}`;
+      continue;
+    }
     const [r] = await sql(cfg, database, `CHECKSUM TABLE \`${String(t)}\``);
     out[String(t)] = Number(r!.Checksum);
   }

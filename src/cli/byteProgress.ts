@@ -1,0 +1,56 @@
+import cliProgress from 'cli-progress';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { readProgress, type TransferProgress } from '../client/backups';
+
+export const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
+
+/**
+ * Follows a backup or restore: the bytes its running transfer heartbeats, with the rate since
+ * that step began. A bar on a terminal, a line every few seconds elsewhere.
+ */
+export function followBytes(client: Client, handle: WorkflowHandle, title: string): { stop(): Promise<void> } {
+  const started = Date.now();
+  const tty = process.stderr.isTTY;
+  const bar = tty
+    ? new cliProgress.SingleBar({ format: `${title} {done} {rate}  {step}`, stream: process.stderr, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic)
+    : undefined;
+  bar?.start(1, 0, { done: '', rate: '', step: 'starting' });
+  let step = '';
+  let stepStart = { at: Date.now(), bytes: 0 };
+  let lastLine = 0;
+  let running = true;
+  const show = (details: string, t?: TransferProgress) => {
+    const label = t?.step ?? details;
+    const changed = t !== undefined && t.step !== step;
+    if (t && changed) {
+      step = t.step;
+      stepStart = { at: Date.now(), bytes: t.bytesDone };
+    }
+    const secs = (Date.now() - stepStart.at) / 1000;
+    const rate = t && secs > 1 ? `${mb((t.bytesDone - stepStart.bytes) / secs)}/s` : '';
+    const done = t ? `${mb(t.bytesDone)}${t.bytesTotal ? ` of ${mb(t.bytesTotal)}` : ''}` : '';
+    if (bar) bar.update(0, { done, rate, step: label });
+    else if (Date.now() - lastLine > 5_000 || changed) {
+      lastLine = Date.now();
+      process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${label}${done ? `: ${done}` : ''}${rate ? `, ${rate}` : ''}\n`);
+    }
+  };
+  const loop = (async () => {
+    while (running) {
+      try {
+        const p = await readProgress(client, handle);
+        show(p.details, p.transfer);
+      } catch {
+        // the run closed between two polls; its result says how
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { TuttiConfig } from '../../src/config';
+import { waitUntil } from '../../src/infra/wait';
+import { hostTaskQueue } from '../../src/site/names';
+
+/**
+ * Tutti's worker (built JS in dist/) as a child process, so a test or benchmark can SIGKILL it
+ * like a crash and read its peak memory from /proc.
+ */
+export class WorkerProcess {
+  private child?: ChildProcess;
+  readonly logFile: string;
+
+  constructor(
+    private readonly cfg: TuttiConfig,
+    name: string,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {
+    mkdirSync(join(cfg.dataDir, 'logs'), { recursive: true });
+    this.logFile = join(cfg.dataDir, 'logs', `${name}-${Date.now()}.log`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the worker and waits until it polls this host's queue. */
+  async start(): Promise<void> {
+    const log = openSync(this.logFile, 'a');
+    this.child = spawn(process.execPath, [resolve(__dirname, '../../dist/src/worker/main.js')], { env: this.env, stdio: ['ignore', log, log] });
+    const connection = await Connection.connect({ address: this.cfg.temporal.address });
+    try {
+      await waitUntil(
+        `worker process polling (log ${this.logFile})`,
+        async () => {
+          if (this.child?.exitCode !== null) throw new Error(`worker exited: ${this.logs().slice(-500)}`);
+          const r = await connection.workflowService.describeTaskQueue({ namespace: this.cfg.temporal.namespace, taskQueue: { name: hostTaskQueue(this.cfg.hostName) }, taskQueueType: 2 });
+          return r.pollers?.some((p) => p.identity?.endsWith(`/${this.child!.pid}`)) ? true : undefined;
+        },
+        { timeoutMs: 180_000, intervalMs: 500 },
+      );
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** A crash: no shutdown, activities in flight are lost. Resolves once the process is gone. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child!.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child!.once('exit', r));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Peak resident memory in kB since start or the last {@link resetPeak} (VmHWM). */
+  peakRssKb(): number {
+    const status = readFileSync(`/proc/${this.child!.pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  }
+
+  /** Resets VmHWM to the current RSS (Linux: `5` to /proc/<pid>/clear_refs), to measure one phase. */
+  resetPeak(): void {
+    writeFileSync(`/proc/${this.child!.pid}/clear_refs`, '5');
+  }
+
+  logs(): string {
+    return readFileSync(this.logFile, 'utf8');
+  }
+}
