@@ -4,6 +4,7 @@ import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
 import { createSecretActivities } from './secrets';
 import { createSiteActivities } from './sites';
+import { createCronActivities } from './cron';
 import { createBackupActivities } from './backups';
 import { createRestoreActivities } from './backupRestore';
 import { createBackupStoreActivities } from './backupStore';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
     ...createRouteActivities(deps),
+    ...createCronActivities(deps),
     ...createSecretActivities(deps),
     ...createBackupActivities(deps),
     ...createRestoreActivities(deps),

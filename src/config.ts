@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { intervalSchema, timeoutSchema, type CronDefaults } from './site/cron';
+import { parseMailRoute, type MailRoute, type SmarthostTls } from './site/mail';
 
 /**
  * Tutti's configuration: built once at an entry point (worker, CLI, scripts, tests) from
@@ -67,6 +69,15 @@ export interface TuttiConfig {
       /** When set, callers must send `Authorization: Bearer <content of this file>`. */
       tokenFile: string | undefined;
     };
+  };
+  /** Site crons: defaults of each site's Temporal Schedule (workflows/siteCron.ts); `tutti cron set` overrides per site. */
+  cron: CronDefaults;
+  /** The host's mail relay container (src/platform/relay.ts) that all site mail leaves through. */
+  mail: {
+    relayImage: string;
+    /** The relay's name in SMTP greetings (HELO) and its own addresses. */
+    hostname: string;
+    route: MailRoute;
   };
 }
 
@@ -172,6 +183,8 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
       staleAfterHours: parse('TUTTI_BACKUP_STALE_HOURS', count('TUTTI_BACKUP_STALE_HOURS', 1, 24 * 30), '26'),
     },
     codec: codecConfig(get, parse, dataDir, uiPort),
+    cron: cronConfig(parse),
+    mail: mailConfig(get, parse),
   };
 }
 
@@ -221,4 +234,30 @@ export function readSecretFile(path: string): string {
   } catch (err) {
     throw new ConfigError(`secret file ${path} is not readable (${(err as NodeJS.ErrnoException).code ?? 'error'}); run npm run up to create it`);
   }
+}
+
+function cronConfig(parse: Parse): TuttiConfig['cron'] {
+  return {
+    intervalSeconds: {
+      // CiviMail and scheduled reminders want minutes; WordPress's own events are hourly at most, but scheduled posts want minutes too.
+      'drupal-civicrm': parse('TUTTI_CRON_INTERVAL_CIVICRM', intervalSchema, '5m'),
+      wordpress: parse('TUTTI_CRON_INTERVAL_WORDPRESS', intervalSchema, '10m'),
+    },
+    timeoutSeconds: parse('TUTTI_CRON_TIMEOUT', timeoutSchema, '15m'),
+  };
+}
+
+function mailConfig(get: Get, parse: Parse): TuttiConfig['mail'] {
+  const tls = parse('TUTTI_SMARTHOST_TLS', z.enum(['starttls', 'tls', 'none'], { error: 'must be starttls, tls or none' }), 'starttls') as SmarthostTls;
+  const credentialsFile = get('TUTTI_SMARTHOST_CREDENTIALS_FILE', '') || null;
+  const smarthost = get('TUTTI_SMARTHOST', '');
+  const route = parseMailRoute(smarthost, tls, credentialsFile);
+  if (typeof route === 'string') throw new ConfigError(`TUTTI_SMARTHOST=${JSON.stringify(smarthost)}: ${route}`);
+  if (credentialsFile && route.kind !== 'smarthost') throw new ConfigError('TUTTI_SMARTHOST_CREDENTIALS_FILE is set but TUTTI_SMARTHOST names no smarthost host; set both or neither');
+  if (credentialsFile && !credentialsFile.startsWith('/')) throw new ConfigError(`TUTTI_SMARTHOST_CREDENTIALS_FILE=${JSON.stringify(credentialsFile)}: must be an absolute path`);
+  return {
+    relayImage: get('TUTTI_RELAY_IMAGE', 'tutti/relay:bookworm'),
+    hostname: parse('TUTTI_MAIL_HOSTNAME', z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a lowercase hostname'), hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[.-]+|[.-]+$/g, '') || 'localhost'),
+    route,
+  };
 }

@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { createSiteInputSchema, resolveSiteSpec, slugFromDomain, type CreateSiteInput, type SiteSpec } from '../src/site/spec';
 import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
 import { hostActivities, sharedActivities } from './hostActivities';
@@ -59,6 +59,10 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
     step('checking the site through Varnish');
     await host.checkSiteAnswers(spec);
     await registry.setSiteState(spec.slug, { status: 'active' });
+    if (patched(CRON_SCHEDULE_PATCH)) {
+      step('creating the cron schedule');
+      await registry.ensureCronSchedule(spec.slug);
+    }
     step('active');
     await registry.auditEnd('completed', `created with ${spec.image}`);
     return { slug: spec.slug, domains: spec.domains, url: `http://${spec.domains[0]}/`, host: spec.host, image: spec.image, imageId: web.imageId, container: web.name };
@@ -73,8 +77,13 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
   }
 }
 
+/** Runs started before sites had cron schedules replay without these steps. */
+const CRON_SCHEDULE_PATCH = 'site-cron-schedule';
+
 /** Unroute first, then remove resources, then forget: Varnish never routes to a removed container. */
 export async function removeSite(spec: Pick<SiteSpec, 'slug' | 'host'>, host: ReturnType<typeof hostActivities>, registry: ReturnType<typeof sharedActivities>): Promise<string[]> {
+  // No cron starts against a site being taken apart; its schedule goes first.
+  if (patched(CRON_SCHEDULE_PATCH)) await registry.removeCronSchedule(spec.slug);
   await registry.setSiteState(spec.slug, { status: 'deleting', activeContainer: null });
   await host.syncRoutes(spec.host);
   const removed = await host.removeSiteResources(spec.slug);

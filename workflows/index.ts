@@ -3,6 +3,7 @@ export { checkPlatform } from './checkPlatform';
 export { createSite } from './createSite';
 export { deleteSite } from './deleteSite';
 export { rotateSiteSecrets } from './rotateSiteSecrets';
+export { siteCron } from './siteCron';
 export { backupSite } from './backupSite';
 export { restoreSite } from './restoreSite';
 export { fleetBackup } from './fleetBackup';
