@@ -5,6 +5,7 @@ import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, 
 import { getSite } from '../src/infra/registry';
 import { httpGet, waitUntil } from '../src/infra/wait';
 import { FailureType } from '../src/site/errors';
+import { RELAY_ALIAS } from '../src/site/mail';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
 import { profileOf } from '../src/site/platforms';
 import type { SiteSpec } from '../src/site/spec';
@@ -73,12 +74,14 @@ export function createSiteActivities(deps: ActivityDeps) {
       return removed;
     },
 
-    /** The site's own network, with MariaDB (alias `db`) and Varnish attached; sites never share one. */
+    /** The site's own network, with MariaDB (alias `db`), Varnish and the mail relay (alias `mail`) attached; sites never share one. */
     async ensureSiteNetwork(spec: SiteSpec): Promise<string> {
       const n = siteNames(cfg.prefix, spec.slug);
       await ensureNetwork(docker, n.network, siteLabels(cfg.prefix, spec.slug, 'network', spec.host), { prefix: cfg.prefix, site: spec.slug });
       await connectNetwork(docker, n.network, platform.mariadbContainer, ['db']);
       await connectNetwork(docker, n.network, platform.varnishContainer);
+      // Site mail leaves through the host's relay (msmtp in the image sends to mail:25).
+      await connectNetwork(docker, n.network, platform.relayContainer, [RELAY_ALIAS]);
       return n.network;
     },
 

@@ -16,6 +16,8 @@ import { reconcileFleetBackupSchedule } from '../client/schedules';
 import { connectHostDb } from '../infra/mariadb';
 import { createRouteActivities } from '../../activities/routes';
 import { buildDeps } from '../worker/deps';
+import { ensureRelay, relayNames, stopRelay } from './relay';
+import { describeRoute } from '../site/mail';
 
 export interface UpOptions {
   worker: boolean;
@@ -74,6 +76,8 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   const varnish = await ensureVarnishServer(docker, cfg);
   const routes = await syncHostRoutes(cfg);
   say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}, ${routes.routed.length} site(s) routed (VCL ${routes.vcl})`);
+  const relay = await ensureRelay(docker, cfg);
+  say(`relay      ${relay.outcome} ${relayNames(cfg.prefix).container} on ${relay.networks} site network(s) as "mail"; ${describeRoute(cfg.mail.route)}`);
 
   if (opts.worker) {
     const worker = workerService(cfg);
@@ -151,6 +155,7 @@ export async function platformDown(cfg: TuttiConfig, say: (line: string) => void
   try {
     const stopped = await stopPlatformContainers(docker, cfg);
     say(`containers ${stopped.length ? `stopped ${stopped.join(', ')}` : 'were not running'} (volumes kept)`);
+    say(`relay      ${(await stopRelay(docker, cfg)) ? 'stopped' : 'was not running'} (queue and mailbox kept)`);
   } catch (err) {
     say(`containers not stopped: ${(err as Error).message.split('\n')[0]}`);
   }

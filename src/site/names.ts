@@ -32,6 +32,8 @@ export function platformNames(prefix: string) {
     mariadbContainer: `${prefix}-mariadb`,
     mariadbVolume: `${prefix}-mariadb-data`,
     varnishContainer: `${prefix}-varnish`,
+    /** The host's mail relay; site networks reach it as `mail` (src/platform/relay.ts). */
+    relayContainer: `${prefix}-relay`,
     /** The network the control plane's infrastructure containers share. */
     platformNetwork: `${prefix}-platform`,
   };
