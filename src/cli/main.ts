@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { registerBackupCommands } from './backups';
+import { registerCronCommands } from './cron';
 import { registerPlatformCommands } from './platform';
 import { registerSecretCommands } from './secrets';
 import { registerSiteCommands } from './sites';
@@ -16,6 +17,7 @@ async function main(argv: string[]): Promise<void> {
   registerSiteCommands(program);
   registerBackupCommands(program);
   registerSecretCommands(program);
+  registerCronCommands(program);
   await program.parseAsync(argv);
 }
 

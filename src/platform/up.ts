@@ -18,6 +18,7 @@ import { createRouteActivities } from '../../activities/routes';
 import { buildDeps } from '../worker/deps';
 import { ensureRelay, relayNames, stopRelay } from './relay';
 import { describeRoute } from '../site/mail';
+import { reconcileSiteCrons } from './crons';
 
 export interface UpOptions {
   worker: boolean;
@@ -78,6 +79,7 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}, ${routes.routed.length} site(s) routed (VCL ${routes.vcl})`);
   const relay = await ensureRelay(docker, cfg);
   say(`relay      ${relay.outcome} ${relayNames(cfg.prefix).container} on ${relay.networks} site network(s) as "mail"; ${describeRoute(cfg.mail.route)}`);
+  say(`crons      ${await reconcileSiteCrons(cfg)}`);
 
   if (opts.worker) {
     const worker = workerService(cfg);
