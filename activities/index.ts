@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createMigrateActivities } from './migrate';
 import { createPlatformActivities } from './platform';
 import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBackupActivities(deps),
     ...createRestoreActivities(deps),
     ...createBackupStoreActivities(deps),
+    ...createMigrateActivities(deps),
     async defaultHost(): Promise<string> {
       return deps.cfg.hostName;
     },

@@ -39,6 +39,8 @@ export interface TuttiConfig {
     minioPort: number;
   };
   defaults: { wordpressImage: string };
+  /** Migrated sites wait for approval on `<slug>.<stagingDomain>`. */
+  migrate: { stagingDomain: string };
   /** Nightly fleet backup and retention (see workflows/fleetBackup.ts). */
   backup: {
     /** Cron expression (UTC) of the `tutti-fleet-backup` Schedule; null when TUTTI_BACKUP_SCHEDULE=off. */
@@ -173,6 +175,9 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     },
     defaults: {
       wordpressImage: get('TUTTI_DEFAULT_WORDPRESS_IMAGE', 'tutti/wordpress:php8.2-bookworm'),
+    },
+    migrate: {
+      stagingDomain: parse('TUTTI_STAGING_DOMAIN', z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lowercase domain such as staging.example.org'), 'staging.tutti.test'),
     },
     backup: {
       schedule: parse('TUTTI_BACKUP_SCHEDULE', cron, '30 2 * * *'),

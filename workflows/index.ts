@@ -8,3 +8,4 @@ export { backupSite } from './backupSite';
 export { restoreSite } from './restoreSite';
 export { fleetBackup } from './fleetBackup';
 export { verifyBackup } from './verifyBackup';
+export { migrateSite } from './migrateSite';

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { registerBackupCommands } from './backups';
 import { registerCronCommands } from './cron';
+import { registerMigrateCommands } from './migrate';
 import { registerPlatformCommands } from './platform';
 import { registerSecretCommands } from './secrets';
 import { registerSiteCommands } from './sites';
@@ -15,6 +16,7 @@ async function main(argv: string[]): Promise<void> {
     .exitOverride();
   registerPlatformCommands(program);
   registerSiteCommands(program);
+  registerMigrateCommands(program);
   registerBackupCommands(program);
   registerSecretCommands(program);
   registerCronCommands(program);

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { connectClient } from '../client/connect';
 import { failureLine, follow } from '../client/follow';
+import { pendingMigration } from '../client/migrate';
 import { startCreateSite, startDeleteSite } from '../client/sites';
+import { describeStatus } from './migrate';
 import { connectHostDb } from '../infra/mariadb';
 import { auditFor, getSite, listSites } from '../infra/registry';
 import type { CreateSiteResult } from '../../workflows/createSite';
@@ -82,7 +84,12 @@ export function registerSiteCommands(program: Command): void {
         const record = await getSite(db, slug);
         if (!record) throw new CliError(`site ${slug} does not exist; see tutti site list`);
         const audit = await auditFor(db, slug, 10);
-        if (opts.json) return printJson({ ...record, operations: audit });
+        const migration = await migrationOf(slug);
+        if (opts.json) return printJson({ ...record, operations: audit, ...(migration ? { migration } : {}) });
+        if (migration) process.stdout.write(`${describeStatus(migration)}${migration.stage === 'awaiting-approval' ? `
+→ tutti approve ${slug}  |  tutti reject ${slug} --reason ...` : ''}
+
+`);
         const s = record.spec;
         process.stdout.write(
           `site      ${s.slug} (${record.status})\ndomains   ${s.domains.join(', ')}\nplatform  ${s.platform}\nimage     ${s.image} ${record.imageId ?? ''}\nhost      ${s.host}\ncontainer ${record.activeContainer ?? '-'}\ncreated   ${record.createdAt}\n\n` +
@@ -116,4 +123,16 @@ export function registerSiteCommands(program: Command): void {
         await client.connection.close();
       }
     });
+}
+
+/** The migration running under the site's workflow ID, if any; `site show` works without Temporal too. */
+async function migrationOf(slug: string) {
+  const cfg = loadConfig(process.env);
+  const client = await connectClient(cfg).catch(() => undefined);
+  if (!client) return undefined;
+  try {
+    return await pendingMigration(client, slug).catch(() => undefined);
+  } finally {
+    await client.connection.close();
+  }
 }

@@ -21,6 +21,10 @@ export const FailureType = {
   BackupFailed: 'BackupFailed',
   /** A restore drill (verifyBackup) could not restore or check the backup. */
   RestoreDrillFailed: 'RestoreDrillFailed',
+  /** A migration source (dump or files archive) is missing or unreadable. */
+  SourceNotFound: 'SourceNotFound',
+  /** A migration source is hostile or unusable (entry escaping the target, device node, bomb, not one database's dump). */
+  SourceRefused: 'SourceRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

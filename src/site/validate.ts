@@ -46,6 +46,22 @@ export const requestedBySchema = z
 
 export const emailSchema = z.string().max(254).regex(/^[A-Za-z0-9._+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/, 'must be an e-mail address');
 
+/**
+ * Where a migration reads a dump or archive from: an absolute path on the Docker host, an S3
+ * object (`s3://bucket/key`), or an HTTP(S) URL on loopback (a source the operator staged).
+ */
+export const migrationSourceSchema = z.union(
+  [
+    z.object({ path: z.string().max(4096).regex(/^\/[^\0]*$/, 'must be an absolute path on the Docker host').refine((p) => !p.split('/').includes('..'), "must not contain '..'") }).strict(),
+    z.object({ s3: z.string().max(1100).regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{2,62}\/[^\0]+$/, 'must be s3://bucket/key') }).strict(),
+    z
+      .object({ url: z.string().max(2048).regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?\/[^\s]*$/, 'must be an http(s) URL on loopback (127.0.0.1, localhost or [::1])') })
+      .strict(),
+  ],
+  { error: 'must be {"path": "/abs/file"}, {"s3": "s3://bucket/key"} or {"url": "http://127.0.0.1:port/file"}' },
+);
+export type MigrationSource = z.infer<typeof migrationSourceSchema>;
+
 export const backupIdSchema = z.string().regex(/^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{6}$/, 'must be a backup ID such as 20261128T063000Z-a1b2c3');
 
 /**
