@@ -1,12 +1,18 @@
 import { ApplicationFailure, setCurrentDetails } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { ComponentReport } from '../activities/platform';
 import { FailureType } from '../src/site/errors';
+import { hostSchema } from '../src/site/validate';
+import { validated } from './common';
 import { hostActivities, QUICK, sharedActivities } from './hostActivities';
 
-export interface CheckPlatformInput {
-  /** The Docker host to check; defaults to the worker's own host. */
-  host?: string;
-}
+export const checkPlatformInputSchema = z
+  .object({
+    /** The Docker host to check; defaults to the worker's own host. */
+    host: hostSchema.optional(),
+  })
+  .strict();
+export type CheckPlatformInput = z.input<typeof checkPlatformInputSchema>;
 
 export interface PlatformReport {
   host: string;
@@ -18,7 +24,8 @@ export interface PlatformReport {
  * Talks to every real component (Docker engine, MariaDB, Varnish, S3) and reports versions and
  * health. A broken component ends the run Failed, non-retryably, with the report as details.
  */
-export async function checkPlatform(input: CheckPlatformInput = {}): Promise<PlatformReport> {
+export async function checkPlatform(rawInput: CheckPlatformInput = {}): Promise<PlatformReport> {
+  const input = validated(checkPlatformInputSchema, rawInput);
   const shared = sharedActivities(QUICK);
   const host = input.host ?? (await shared.defaultHost());
   const onHost = hostActivities(host, QUICK);

@@ -1,7 +1,7 @@
 import { ApplicationFailure, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import { FailureType } from '../src/site/errors';
-import { slugSchema } from '../src/site/validate';
+import { requestedBySchema, slugSchema } from '../src/site/validate';
 import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
 import { takeBackup } from './backupSite';
 import { removeSite } from './createSite';
@@ -12,7 +12,7 @@ export const deleteSiteInputSchema = z
     site: slugSchema,
     /** A final backup is taken first (kept in S3 after the site is gone); false skips it, e.g. for a throwaway restore drill. */
     finalBackup: z.boolean().default(true),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict();
 export type DeleteSiteInput = z.input<typeof deleteSiteInputSchema>;

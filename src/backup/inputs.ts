@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { backupIdSchema, domainSchema, hostSchema, slugSchema } from '../site/validate';
+import { backupIdSchema, domainSchema, hostSchema, requestedBySchema, slugSchema } from '../site/validate';
 
 /** Inputs of the backup workflows, as typed in the Temporal UI or sent by bin/tutti. */
 export const backupSiteInputSchema = z
   .object({
     site: slugSchema,
     reason: z.enum(['manual', 'fleet', 'final', 'pre-restore']).default('manual'),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict();
 export type BackupSiteInput = z.input<typeof backupSiteInputSchema>;
@@ -22,14 +22,14 @@ export const restoreSiteInputSchema = z
     slug: slugSchema.optional(),
     /** Docker host of a new site (default: the control plane's). */
     host: hostSchema.optional(),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict()
   .refine((i) => i.slug === undefined || i.to !== undefined, { message: 'slug is only for a restore --to a new domain', path: ['slug'] });
 export type RestoreSiteInput = z.input<typeof restoreSiteInputSchema>;
 
 export const verifyBackupInputSchema = z
-  .object({ site: slugSchema, backupId: backupIdSchema.optional(), requestedBy: z.string().max(120).optional() })
+  .object({ site: slugSchema, backupId: backupIdSchema.optional(), requestedBy: requestedBySchema.optional() })
   .strict();
 export type VerifyBackupInput = z.input<typeof verifyBackupInputSchema>;
 

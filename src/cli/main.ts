@@ -3,6 +3,7 @@ import { ConfigError } from '../config';
 import { registerBackupCommands } from './backups';
 import { registerCronCommands } from './cron';
 import { registerMigrateCommands } from './migrate';
+import { validateCommandLine } from './guard';
 import { registerPlatformCommands } from './platform';
 import { registerSecretCommands } from './secrets';
 import { registerSiteCommands } from './sites';
@@ -13,7 +14,8 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('tutti')
     .description('Tutti: durable lifecycle operations for Drupal + CiviCRM and WordPress sites on Docker')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => validateCommandLine(command));
   registerPlatformCommands(program);
   registerSiteCommands(program);
   registerMigrateCommands(program);

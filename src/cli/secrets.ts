@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { connectClient } from '../client/connect';
 import { failureLine, follow } from '../client/follow';
 import { startRotateSiteSecrets } from '../client/secrets';
+import { ValidationError } from '../site/errors';
 import { parseInput } from '../site/validate';
 import { rotateSiteSecretsInputSchema, type RotateSiteSecretsResult } from '../site/secrets';
 import { CliError, printJson } from './output';
@@ -22,7 +23,11 @@ export function registerSecretCommands(program: Command): void {
     .action(async (site: string, opts: { grace?: string; wait?: boolean; json?: boolean }) => {
       const cfg = loadConfig(process.env);
       const input = { site, ...(opts.grace === undefined ? {} : { graceSeconds: int(opts.grace) as number }) };
-      parseInput(rotateSiteSecretsInputSchema, input); // before connecting: bad input exits 2 even without a server
+      try {
+        parseInput(rotateSiteSecretsInputSchema, input); // before connecting: bad input exits 2 even without a server
+      } catch (err) {
+        throw err instanceof ValidationError && err.field === 'graceSeconds' ? new ValidationError('--grace', err.problem) : err;
+      }
       const client = await connectClient(cfg);
       try {
         const handle = await startRotateSiteSecrets(client, cfg, input);

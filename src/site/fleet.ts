@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageSchema, slugSchema } from './validate';
+import { imageSchema, requestedBySchema, slugSchema } from './validate';
 
 export const upgradeFleetInputSchema = z
   .object({
@@ -11,7 +11,7 @@ export const upgradeFleetInputSchema = z
     /** Sites upgraded at the same time. */
     batchSize: z.number().int().min(1).max(20).default(2),
     drainSeconds: z.number().int().min(0).max(600).default(5),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict()
   .refine((i) => (i.fromImage === undefined) !== (i.sites === undefined), { message: 'give exactly one of fromImage or sites', path: ['fromImage'] });

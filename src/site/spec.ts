@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainSchema, emailSchema, hostSchema, imageSchema, platformSchema, slugSchema, titleSchema, type Platform } from './validate';
+import { domainSchema, emailSchema, hostSchema, imageSchema, type Platform, platformSchema, requestedBySchema, slugSchema, titleSchema } from './validate';
 
 /** What a site is: enough to recreate it anywhere. Contains no secrets. */
 export interface SiteSpec {
@@ -21,7 +21,7 @@ export const createSiteInputSchema = z
     host: hostSchema.optional(),
     title: titleSchema.optional(),
     adminEmail: emailSchema.optional(),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict()
   .refine((i) => new Set(i.domains).size === i.domains.length, { message: 'must not repeat a domain', path: ['domains'] });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Color } from './names';
-import { imageSchema, slugSchema } from './validate';
+import { imageSchema, requestedBySchema, slugSchema } from './validate';
 
 const argvSchema = z
   .array(z.string().min(1).max(4000).refine((a) => !a.includes('\u0000'), 'must not contain NUL'))
@@ -15,7 +15,7 @@ export const upgradeSiteInputSchema = z
     extraUpdateSteps: z.array(argvSchema).max(20).default([]),
     /** Seconds the old container keeps serving requests it already has after the switch. */
     drainSeconds: z.number().int().min(0).max(600).default(5),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict();
 export type UpgradeSiteInput = z.input<typeof upgradeSiteInputSchema>;

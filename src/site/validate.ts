@@ -31,18 +31,26 @@ export const hostSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a 
 export const platformSchema = z.enum(['wordpress', 'drupal-civicrm'], { error: 'must be wordpress or drupal-civicrm' });
 export type Platform = z.infer<typeof platformSchema>;
 
-export const titleSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(120, 'must be at most 120 characters')
-  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must not contain control characters');
+// C0/C1 controls, DEL, bidi overrides and isolates, zero-width and line separators: invisible
+// or reordering characters that make a value look like something else in the UI, a log or a shell.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/u;
+
+/** One line of human text (a title, a name): any script, but nothing invisible or reordering. */
+export function plainTextSchema(max: number) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !HIDDEN.test(s), 'must not contain control, invisible or text-direction characters')
+    .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode (no lone surrogates)')
+    .refine((s) => s.trim() === s, 'must not start or end with spaces');
+}
+
+export const titleSchema = plainTextSchema(120);
 
 /** Who asked for an operation (audit log): free text, but one line. */
-export const requestedBySchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(120, 'must be at most 120 characters')
-  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must not contain control characters');
+export const requestedBySchema = plainTextSchema(120);
 
 export const emailSchema = z.string().max(254).regex(/^[A-Za-z0-9._+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/, 'must be an e-mail address');
 
@@ -62,7 +70,16 @@ export const migrationSourceSchema = z.union(
 );
 export type MigrationSource = z.infer<typeof migrationSourceSchema>;
 
-export const backupIdSchema = z.string().regex(/^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{6}$/, 'must be a backup ID such as 20261128T063000Z-a1b2c3');
+export const backupIdSchema = z
+  .string()
+  .regex(/^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{6}$/, 'must be a backup ID such as 20261128T063000Z-a1b2c3')
+  .refine((id) => {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(id);
+    if (!m) return true; // the pattern above has said what is wrong
+    const [, y, mo, d, h, mi, se] = m.map(Number);
+    const t = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, se!));
+    return t.getUTCMonth() === mo! - 1 && t.getUTCDate() === d! && h! < 24 && mi! < 60 && se! < 60;
+  }, 'must be a backup ID whose time is a real UTC date, such as 20261128T063000Z-a1b2c3');
 
 /**
  * Parses `input` with `schema`; on failure throws a {@link ValidationError} naming the first
@@ -74,8 +91,13 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what = 'inpu
   const issue = result.error.issues[0]!;
   const field = issue.path.length ? issue.path.join('.') : what;
   const received = valueAt(input, issue.path);
-  const shown = received === undefined ? '' : ` (got ${JSON.stringify(received)?.slice(0, 80)})`;
+  const shown = received === undefined ? '' : ` (got ${printable(JSON.stringify(received)?.slice(0, 80) ?? '')})`;
   throw new ValidationError(field, `${issue.message}${shown}`);
+}
+
+/** Non-ASCII as \u{…} escapes, so echoing a hostile value cannot reorder or hide text in a terminal or log. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, (ch) => [...ch].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join(''));
 }
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
