@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainSchema, imageSchema, migrationSourceSchema, platformSchema, slugSchema, titleSchema, type MigrationSource } from '../site/validate';
+import { domainSchema, imageSchema, migrationSourceSchema, platformSchema, requestedBySchema, slugSchema, titleSchema, type MigrationSource } from '../site/validate';
 
 export const migrateSiteInputSchema = z
   .object({
@@ -16,7 +16,7 @@ export const migrateSiteInputSchema = z
     remindAfterSeconds: z.number().int().min(1).max(90 * 86_400).default(86_400),
     /** Rejected automatically, and everything removed, after this long without a decision. */
     autoRejectAfterSeconds: z.number().int().min(1).max(365 * 86_400).default(14 * 86_400),
-    requestedBy: z.string().max(120).optional(),
+    requestedBy: requestedBySchema.optional(),
   })
   .strict()
   .refine((i) => new Set(i.domains).size === i.domains.length, { message: 'must not repeat a domain', path: ['domains'] })
@@ -61,6 +61,6 @@ export interface MigrationStatus {
   failure?: string;
 }
 
-export const rejectArgsSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required to reject a migration').max(500), by: z.string().max(120).optional() }).strict();
+export const rejectArgsSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required to reject a migration').max(500), by: requestedBySchema.optional() }).strict();
 export type RejectArgs = z.input<typeof rejectArgsSchema>;
 export type ApproveArgs = { by?: string } | undefined;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { migrateSiteInputSchema } from '../../src/migrate/input';
 import { backupSiteInputSchema, fleetBackupInputSchema, restoreSiteInputSchema, verifyBackupInputSchema } from '../../src/backup/inputs';
 import { ValidationError } from '../../src/site/errors';
 import { upgradeFleetInputSchema } from '../../src/site/fleet';
@@ -11,7 +12,7 @@ import { deleteSiteInputSchema } from '../../workflows/deleteSite';
 import { siteCronInputSchema } from '../../workflows/siteCron';
 import { HOSTILE_IDENTIFIERS, HOSTILE_NUMBERS, HOSTILE_TEXT, NOT_AN_OBJECT } from '../helpers/hostile';
 
-type Kind = 'slug' | 'domain' | 'image' | 'host' | 'backupId' | 'text' | 'number' | 'enum' | 'argv';
+type Kind = 'slug' | 'domain' | 'image' | 'host' | 'backupId' | 'text' | 'number' | 'enum' | 'argv' | 'source';
 const BACKUP = '20261128T063000Z-a1b2c3';
 
 /** Every workflow's input: a valid example and the fields a hostile value may be put in. */
@@ -41,6 +42,12 @@ const WORKFLOWS: { name: string; schema: z.ZodType; base: Record<string, unknown
     fields: [['site', 'slug'], ['image', 'image'], ['drainSeconds', 'number'], ['extraUpdateSteps.0', 'argv'], ['requestedBy', 'text']],
   },
   { name: 'upgradeFleet', schema: upgradeFleetInputSchema, base: { toImage: 'tutti/wordpress:php8.4-trixie', sites: ['acme'] }, fields: [['toImage', 'image'], ['sites.0', 'slug'], ['batchSize', 'number'], ['drainSeconds', 'number'], ['requestedBy', 'text']] },
+  {
+    name: 'migrateSite',
+    schema: migrateSiteInputSchema,
+    base: { domains: ['acme.example'], source: { db: { path: '/srv/import/acme/db.sql.gz' }, files: { s3: 's3://imports/acme/files.tar.gz' } }, stagingDomain: 'acme.staging.example' },
+    fields: [['domains.0', 'domain'], ['slug', 'slug'], ['image', 'image'], ['title', 'text'], ['source.db', 'source'], ['source.files', 'source'], ['stagingDomain', 'domain'], ['remindAfterSeconds', 'number'], ['requestedBy', 'text']],
+  },
   { name: 'siteCron', schema: siteCronInputSchema, base: { site: 'acme' }, fields: [['site', 'slug'], ['site', 'slug']] },
 ];
 
@@ -53,6 +60,24 @@ function hostileFor(kind: Kind): unknown[] {
       return HOSTILE_NUMBERS;
     case 'enum':
       return ['WordPress', 'wordpress; rm -rf /', 'true', '', 1, null];
+    case 'source':
+      return [
+        { path: '../../etc/passwd' },
+        { path: '/srv/import/../../etc/shadow' },
+        { path: 'a\u0000b' },
+        { path: `/${'a'.repeat(5000)}` },
+        { url: 'http://169.254.169.254/latest/meta-data/' },
+        { url: 'file:///etc/passwd' },
+        { url: 'http://user:pw@dumps.example.org/db.sql' },
+        { url: 'http://127.0.0.1:8080/db.sql\nHost: evil' },
+        { s3: 's3://../x' },
+        { s3: 'http://bucket/key' },
+        { path: '/srv/a', url: 'http://127.0.0.1/a' },
+        { $ref: '/etc/passwd' },
+        '/srv/import/db.sql',
+        {},
+        null,
+      ];
     case 'argv':
       return [[], ['php', 'a\u0000b'], 'php -v', [['php']], Array(65).fill('x')];
     case 'image':
