@@ -124,7 +124,7 @@ export function createSiteActivities(deps: ActivityDeps) {
               if (status >= 200 && status < 400) return true;
               throw new Error(`HTTP ${r.stdout.trim() || r.stderr.trim()}`);
             },
-            { timeoutMs, intervalMs: 1_000 },
+            { timeoutMs, intervalMs: 250 },
           ),
         );
       } catch (err) {
@@ -158,7 +158,7 @@ export function createSiteActivities(deps: ActivityDeps) {
             if (r.status === 200 && r.body.includes(want)) return true;
             throw new Error(r.status === 200 ? `page does not contain ${JSON.stringify(want)}` : last);
           },
-          { timeoutMs, intervalMs: 500 },
+          { timeoutMs, intervalMs: 200 },
         );
       } catch (err) {
         throw ApplicationFailure.nonRetryable(`${(err as Error).message} (last answer ${last || 'none'})`, FailureType.RouteCheckFailed);

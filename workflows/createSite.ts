@@ -43,11 +43,8 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
   try {
     step('generating secrets');
     await host.ensureSiteSecrets(spec);
-    step('creating database and user');
-    await host.ensureSiteDatabase(spec);
-    step('creating network and files volume');
-    await host.ensureSiteNetwork(spec);
-    await host.ensureFilesVolume(spec);
+    step('creating database, user, network and files volume');
+    await Promise.all([host.ensureSiteDatabase(spec), host.ensureSiteNetwork(spec), host.ensureFilesVolume(spec)]);
     step(`starting web container from ${spec.image}`);
     const web = await host.ensureWebContainer(spec, 'blue', spec.image);
     await host.waitWebHealthy(spec, web.name);
