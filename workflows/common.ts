@@ -1,4 +1,5 @@
-import { ApplicationFailure, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, log, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { hostActivities, sharedActivities } from './hostActivities';
 import type { z } from 'zod';
 import { FailureType, ValidationError } from '../src/site/errors';
 import { siteWorkflowId } from '../src/site/names';
@@ -57,4 +58,24 @@ export function errorMessage(err: unknown): string {
     return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
   }
   return String(err);
+}
+
+/**
+ * The start of every operation on an existing site: the run holds the site's workflow ID, the
+ * site exists, the run is tagged for the UI and its start is in the audit log. `step` reports
+ * progress as the run's current details.
+ */
+export async function beginSiteOperation(slug: string, operation: string, requestedBy: string | undefined) {
+  requireSiteWorkflowId(slug);
+  const registry = sharedActivities(REGISTRY);
+  const site = await registry.getSite(slug);
+  if (!site) throw ApplicationFailure.nonRetryable(`site ${slug} does not exist; see tutti site list`, FailureType.SiteNotFound);
+  const spec = site.spec;
+  tagRun({ site: spec.slug, domains: spec.domains, host: spec.host, operation });
+  await registry.auditStart({ slug: spec.slug, operation, requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  const step = (what: string) => {
+    setCurrentDetails(`${spec.slug}: ${what}`);
+    log.info(what, { site: spec.slug, operation });
+  };
+  return { site, spec, registry, host: hostActivities(spec.host, HOST_STEP), step };
 }

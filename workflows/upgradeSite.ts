@@ -1,10 +1,9 @@
-import { ApplicationFailure, CancellationScope, log, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
 import { FailureType } from '../src/site/errors';
 import type { SiteSpec } from '../src/site/spec';
 import { otherColor, upgradeSiteInputSchema, type UpgradeSiteInput, type UpgradeSiteResult } from '../src/site/upgrade';
-import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
+import { beginSiteOperation, errorMessage, validated } from './common';
 import { takeBackup } from './backupSite';
-import { hostActivities, sharedActivities } from './hostActivities';
 
 /**
  * Blue/green image upgrade: a backup to S3 and a local snapshot of the database, the new container beside the old one,
@@ -14,21 +13,12 @@ import { hostActivities, sharedActivities } from './hostActivities';
  */
 export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSiteResult> {
   const input = validated(upgradeSiteInputSchema, rawInput);
-  requireSiteWorkflowId(input.site);
-  const registry = sharedActivities(REGISTRY);
-  const site = await registry.getSite(input.site);
-  if (!site) throw ApplicationFailure.nonRetryable(`site ${input.site} does not exist; see tutti site list`, FailureType.SiteNotFound);
+  const { site, spec, registry, host, step } = await beginSiteOperation(input.site, 'upgradeSite', input.requestedBy);
   if (site.status !== 'active' || !site.activeContainer || !site.imageId) {
-    throw ApplicationFailure.nonRetryable(`site ${input.site} is ${site.status}, not active; only an active site can be upgraded`, FailureType.InvalidInput);
+    const why = `site ${input.site} is ${site.status}, not active; only an active site can be upgraded`;
+    await registry.auditEnd('failed', why);
+    throw ApplicationFailure.nonRetryable(why, FailureType.InvalidInput);
   }
-  const spec = site.spec;
-  tagRun({ site: spec.slug, domains: spec.domains, host: spec.host, operation: 'upgradeSite' });
-  await registry.auditStart({ slug: spec.slug, operation: 'upgradeSite', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
-  const host = hostActivities(spec.host, HOST_STEP);
-  const step = (what: string) => {
-    setCurrentDetails(`${spec.slug}: ${what}`);
-    log.info(what, { site: spec.slug });
-  };
 
   const previous = { container: site.activeContainer, imageId: site.imageId, image: spec.image, generation: site.generation };
   const snapshotGeneration = previous.generation + 1;
