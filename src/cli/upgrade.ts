@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
-import { connectClient } from '../client/connect';
+import { withClient } from '../client/connect';
 import { continueFleet, currentFleetId, fleetStatus, startUpgradeFleet, stopFleet } from '../client/fleet';
 import { failureLine, follow } from '../client/follow';
 import { startUpgradeSite } from '../client/upgrades';
@@ -19,16 +18,6 @@ function printFleet(s: FleetStatus): void {
     `fleet to ${s.toImage}: ${s.state}${s.pausedBecause ? ` (${s.pausedBecause})` : ''}${s.stoppedBecause ? ` (stopped: ${s.stoppedBecause})` : ''}\n` +
       `  upgraded     ${s.upgraded.join(', ') || '-'}\n  unchanged    ${s.unchanged.join(', ') || '-'}\n  rolled back  ${s.rolledBack.map((r) => r.site).join(', ') || '-'}\n  running      ${s.running.join(', ') || '-'}\n  pending      ${s.pending.join(', ') || '-'}\n`,
   );
-}
-
-async function withClient<T>(fn: (client: Awaited<ReturnType<typeof connectClient>>, cfg: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
-  const cfg = loadConfig(process.env);
-  const client = await connectClient(cfg);
-  try {
-    return await fn(client, cfg);
-  } finally {
-    await client.connection.close();
-  }
 }
 
 export function registerUpgradeCommands(program: Command): void {
