@@ -11,14 +11,14 @@ export function occurrences(haystack: Buffer | string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-/** A run's whole history as the server stores and exports it, in protobuf bytes: no codec applied. */
-export async function rawHistory(cfg: TuttiConfig, workflowId: string): Promise<temporal.api.history.v1.IHistory> {
+/** A run's whole history (the latest run without `runId`) as the server stores and exports it: no codec applied. */
+export async function rawHistory(cfg: TuttiConfig, workflowId: string, runId?: string): Promise<temporal.api.history.v1.IHistory> {
   const connection = await Connection.connect({ address: cfg.temporal.address });
   try {
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
-      const page = await connection.workflowService.getWorkflowExecutionHistory({ namespace: cfg.temporal.namespace, execution: { workflowId }, nextPageToken });
+      const page = await connection.workflowService.getWorkflowExecutionHistory({ namespace: cfg.temporal.namespace, execution: { workflowId, runId }, nextPageToken });
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
