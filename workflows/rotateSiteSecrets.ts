@@ -1,8 +1,6 @@
-import { ApplicationFailure, CancellationScope, isCancellation, log, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
-import { FailureType } from '../src/site/errors';
+import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import { rotateSiteSecretsInputSchema, type RotateSiteSecretsInput, type RotateSiteSecretsResult } from '../src/site/secrets';
-import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
-import { hostActivities, sharedActivities } from './hostActivities';
+import { beginSiteOperation, errorMessage, validated } from './common';
 
 /**
  * A new DB password for a site while it keeps serving: MariaDB accepts the old and the new one,
@@ -12,18 +10,7 @@ import { hostActivities, sharedActivities } from './hostActivities';
  */
 export async function rotateSiteSecrets(rawInput: RotateSiteSecretsInput): Promise<RotateSiteSecretsResult> {
   const input = validated(rotateSiteSecretsInputSchema, rawInput);
-  requireSiteWorkflowId(input.site);
-  const registry = sharedActivities(REGISTRY);
-  const site = await registry.getSite(input.site);
-  if (!site) throw ApplicationFailure.nonRetryable(`site ${input.site} does not exist; see tutti site list`, FailureType.SiteNotFound);
-  const spec = site.spec;
-  tagRun({ site: spec.slug, domains: spec.domains, host: spec.host, operation: 'rotateSiteSecrets' });
-  await registry.auditStart({ slug: spec.slug, operation: 'rotateSiteSecrets', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
-  const host = hostActivities(spec.host, HOST_STEP);
-  const step = (what: string) => {
-    setCurrentDetails(`${spec.slug}: ${what}`);
-    log.info(what, { site: spec.slug });
-  };
+  const { spec, registry, host, step } = await beginSiteOperation(input.site, 'rotateSiteSecrets', input.requestedBy);
 
   try {
     step('generating a new DB password');
