@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ArchiveInspector, SourceRefused } from '../src/migrate/archive';
+import { ArchiveInspector, codeLinkPrefixes, DEFAULT_ARCHIVE_LIMITS, SourceRefused } from '../src/migrate/archive';
 import { DumpInspector } from '../src/migrate/dump';
 import { describeSource } from '../src/migrate/input';
 import { urlRewritePlan } from '../src/migrate/urls';
@@ -102,7 +102,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
       if (input.platform === 'wordpress' && !summary.tables.includes('wp_options')) {
         throw ApplicationFailure.nonRetryable(`database dump refused: it has no wp_options table (tables: ${summary.tables.slice(0, 5).join(', ')}…); only WordPress with the table prefix wp_ can be migrated`, FailureType.SourceRefused);
       }
-      const archive = new ArchiveInspector();
+      const archive = new ArchiveInspector({ ...DEFAULT_ARCHIVE_LIMITS, linkPrefixes: codeLinkPrefixes(input.platform) });
       const files = await streamSource(`inspecting ${describeSource(input.files)}`, input.files, 'files', (c) => archive.feed(c), discard());
       const a = archive.result();
       if (!a.complete) throw ApplicationFailure.nonRetryable(`files archive refused: it ends without its end-of-archive blocks (truncated?)`, FailureType.SourceRefused);
@@ -158,7 +158,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
     },
 
     /** Extracts the archive into the site's emptied files volume in a job container that sees nothing else; owner becomes the web server. */
-    async importFiles(input: ImportInput & { stripComponents: number }): Promise<{ volume: string; entries: number; bytes: number }> {
+    async importFiles(input: ImportInput & { stripComponents: number; platform: Platform }): Promise<{ volume: string; entries: number; bytes: number }> {
       const volume = siteNames(cfg.prefix, input.slug).filesVolumeOf(1);
       const job = { name: `${cfg.prefix}-site-${input.slug}-job-migrate`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, input.slug, 'job', input.host), binds: [`${volume}:/files`] };
       return withJobContainer(docker, job, { prefix: cfg.prefix, site: input.slug }, async (container) => {
@@ -166,7 +166,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
         const argv = ['tar', '-x', '-f', '-', '-C', '/files', '--no-same-owner', '--no-overwrite-dir', ...(input.stripComponents ? [`--strip-components=${input.stripComponents}`] : [])];
         const pipe = await execPipe(docker, container, argv, { stdin: true });
         pipe.stdout.resume();
-        const archive = new ArchiveInspector();
+        const archive = new ArchiveInspector({ ...DEFAULT_ARCHIVE_LIMITS, linkPrefixes: codeLinkPrefixes(input.platform) });
         let got: SourceCheck;
         try {
           got = await streamSource(`extracting ${describeSource(input.source)} into ${volume}`, input.source, 'files', (c) => archive.feed(c), pipe.stdin!);

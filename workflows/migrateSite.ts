@@ -122,7 +122,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     stage('importing', `loading the database (${inspected.db.tables} tables, ${inspected.db.bytes} bytes)`);
     const db = await transfer.importDatabase({ slug, host: staging.host, source: input.source.db, expected: inspected.db });
     stage('importing', `extracting the files (${inspected.files.entries} entries, ${inspected.files.fileBytes} bytes)`);
-    const files = await transfer.importFiles({ slug, host: staging.host, source: input.source.files, expected: inspected.files, stripComponents: inspected.files.stripComponents });
+    const files = await transfer.importFiles({ slug, host: staging.host, source: input.source.files, expected: inspected.files, stripComponents: inspected.files.stripComponents, platform: production.platform });
     status.imported = { tables: db.tables, rows: db.rows, files: inspected.files.files, fileBytes: inspected.files.fileBytes };
 
     stage('checking-staging', `starting the web container on ${stagingDomain}`);

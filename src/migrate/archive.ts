@@ -5,6 +5,11 @@ export interface ArchiveLimits {
   /** Total bytes of the uncompressed tar stream. */
   maxBytes: number;
   maxEntries: number;
+  /**
+   * Absolute symlink targets allowed: read-only code of the platform image, such as Debian's
+   * WordPress linking bundled themes to `/usr/share/wordpress/wp-content/themes/…`.
+   */
+  linkPrefixes?: string[];
 }
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxBytes: 20 * 1024 ** 3, maxEntries: 2_000_000 };
@@ -151,8 +156,12 @@ export class ArchiveInspector {
       if (this.symlinks.has(p)) throw new SourceRefused('files', rawName, `written through the symlink ${JSON.stringify(p)} the archive made`);
     }
     if (kind === 'symlink') {
-      if (link.startsWith('/')) throw new SourceRefused('files', rawName, `symlink to the absolute path ${JSON.stringify(link)}`);
-      if (confined(posix.join(posix.dirname(path), link)) === undefined) throw new SourceRefused('files', rawName, `symlink to ${JSON.stringify(link)} leaves the target directory`);
+      if (link.startsWith('/')) {
+        const prefix = (this.limits.linkPrefixes ?? []).find((p) => link.startsWith(p));
+        if (!prefix || confined(link.slice(prefix.length)) === undefined) throw new SourceRefused('files', rawName, `symlink to the absolute path ${JSON.stringify(link)}`);
+      } else if (confined(posix.join(posix.dirname(path), link)) === undefined) {
+        throw new SourceRefused('files', rawName, `symlink to ${JSON.stringify(link)} leaves the target directory`);
+      }
       this.symlinks.add(path);
     } else if (kind === 'hardlink') {
       const target = confined(link);
@@ -226,4 +235,9 @@ function checksumOk(h: Buffer): boolean {
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
   return sum === stored;
+}
+
+/** Absolute symlink targets a platform's own exports carry (into the image's read-only code), never into data. */
+export function codeLinkPrefixes(platform: 'wordpress' | 'drupal-civicrm'): string[] {
+  return platform === 'wordpress' ? ['/usr/share/wordpress/wp-content/'] : [];
 }

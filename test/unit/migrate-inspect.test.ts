@@ -73,6 +73,14 @@ describe('files archive inspection', () => {
     expect(err.message).toContain(JSON.stringify(name));
   });
 
+  it('allows absolute symlinks into the platform code only', () => {
+    const a = new ArchiveInspector({ maxBytes: 1e6, maxEntries: 10, linkPrefixes: ['/usr/share/wordpress/wp-content/'] });
+    a.feed(tar(entry('./themes/t22', { type: '2', link: '/usr/share/wordpress/wp-content/themes/t22' })));
+    expect(a.result().entries).toBe(1);
+    const b = new ArchiveInspector({ maxBytes: 1e6, maxEntries: 10, linkPrefixes: ['/usr/share/wordpress/wp-content/'] });
+    expect(refusal(() => b.feed(tar(entry('x', { type: '2', link: '/usr/share/wordpress/wp-content/../../../../etc' })))).reason).toContain('absolute path');
+  });
+
   it('refuses a write through a symlink the archive made (even an inside one)', () => {
     const err = refusal(() => inspect(tar(entry('d', { type: '2', link: '.' }), entry('d/x', { data: 'x' }))));
     expect(err.entry).toBe('d/x');

@@ -1,0 +1,178 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import { approveMigration, pendingMigration, rejectMigration, startMigrateSite } from '../../src/client/migrate';
+import { startCreateSite, startDeleteSite } from '../../src/client/sites';
+import { createDocker } from '../../src/infra/docker';
+import { dumpArgv } from '../../src/infra/dump';
+import { execPipe } from '../../src/infra/execPipe';
+import { withJobContainer } from '../../src/infra/jobContainer';
+import { httpGet, waitUntil } from '../../src/infra/wait';
+import type { MigrateSiteInput, MigrationStatus } from '../../src/migrate/input';
+import { platformNames, siteLabels, siteNames, siteWorkflowId } from '../../src/site/names';
+import { SA } from '../../src/site/searchAttributes';
+import { ChildWorker } from '../helpers/childWorker';
+import { testClient, testConfig } from '../helpers/platform';
+import { addPost, inventory, NOTHING } from '../helpers/sites';
+
+const cfg = testConfig();
+const docker = createDocker(cfg.docker);
+const POST = 'Migrated rehearsal schedule 7q2';
+const get = (host: string) => httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, host);
+
+/** Exports a running Tutti site as another host would hand it over: mariadb-dump (gzip) and a tar of wp-content. */
+async function exportSite(slug: string, dir: string): Promise<{ db: string; files: string }> {
+  const n = siteNames(cfg.prefix, slug);
+  const db = join(dir, `${slug}.sql.gz`);
+  const dump = await execPipe(docker, platformNames(cfg.prefix).mariadbContainer, dumpArgv(n.databaseOf(1)));
+  await pipeline(dump.stdout, createGzip(), createWriteStream(db));
+  expect((await dump.done).exitCode).toBe(0);
+  const files = join(dir, `${slug}-files.tar`);
+  const job = { name: `${cfg.prefix}-site-${slug}-job-export`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, slug, 'job', cfg.hostName), binds: [`${n.filesVolume}:/files:ro`] };
+  await withJobContainer(docker, job, { prefix: cfg.prefix, site: slug }, async (c) => {
+    const tar = await execPipe(docker, c, ['tar', '-C', '/files', '-cf', '-', '.']);
+    await pipeline(tar.stdout, createWriteStream(files));
+    expect((await tar.done).exitCode).toBe(0);
+  });
+  return { db, files };
+}
+
+async function waitForStage(client: Client, slug: string, stage: MigrationStatus['stage']): Promise<MigrationStatus> {
+  const handle = client.workflow.getHandle(siteWorkflowId(slug));
+  let ended: unknown;
+  const s = await waitUntil(
+    `migration ${slug} at ${stage}`,
+    async () => {
+      if ((await handle.describe()).status.name !== 'RUNNING') {
+        ended = await handle.result().then((r: unknown) => new Error(`ended early: ${JSON.stringify(r)}`), (err: Error) => err);
+        return true;
+      }
+      const status = await pendingMigration(client, slug);
+      return status?.stage === stage ? status : undefined;
+    },
+    { timeoutMs: 240_000, intervalMs: 500 },
+  );
+  if (ended) throw ended;
+  return s as MigrationStatus;
+}
+
+/** A tar header (ustar) for hand-made hostile archives. */
+function tarEntry(name: string, type: string, link = '', data = ''): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(Buffer.byteLength(data).toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write(type, 156);
+  h.write(link, 157, 100);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const body = Buffer.from(data);
+  return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
+}
+
+describe('migrateSite', () => {
+  let dir: string;
+  let client: Client;
+  let worker: ChildWorker;
+  let source: { db: string; files: string };
+  const input = (domain: string, slug: string, extra: Partial<MigrateSiteInput> = {}): MigrateSiteInput => ({
+    domains: [domain],
+    slug,
+    source: { db: { path: source.db }, files: { path: source.files } },
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tutti-migrate-'));
+    worker = new ChildWorker(cfg, 'migrate-1');
+    await worker.start();
+    client = await testClient(cfg);
+    await (await startCreateSite(client, cfg, { domains: ['origin.example'], title: 'Origin Choir' })).result();
+    await addPost(cfg, siteNames(cfg.prefix, 'origin').webContainer('blue'), POST);
+    source = await exportSite('origin', dir);
+    await (await startDeleteSite(client, cfg, { site: 'origin' })).result();
+  });
+
+  afterAll(async () => {
+    worker.kill();
+    await client?.connection.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stages the site, survives a worker SIGKILL while waiting, and goes live on approval', async () => {
+    const handle = await startMigrateSite(client, cfg, input('moved.example', 'moved', { remindAfterSeconds: 2, autoRejectAfterSeconds: 3600 }));
+    const waiting = await waitForStage(client, 'moved', 'awaiting-approval');
+    const staging = `moved.${cfg.migrate.stagingDomain}`;
+    expect(waiting.stagingUrl).toBe(`http://${staging}/`);
+    expect(waiting.imported!.tables).toBeGreaterThanOrEqual(10);
+    expect(waiting.imported!.files).toBeGreaterThan(0);
+
+    expect((await get('moved.example')).status).toBe(404);
+    const staged = await get(staging);
+    expect(staged.status).toBe(200);
+    expect(staged.body).toContain(POST);
+    expect(staged.body).toContain('Origin Choir');
+    expect(staged.body).not.toContain('http://origin.example');
+
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(SA.stage)).toBe('awaiting-approval');
+    await waitUntil('the reminder', async () => ((await pendingMigration(client, 'moved'))?.remindedAt ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+
+    worker.kill();
+    worker = new ChildWorker(cfg, 'migrate-2');
+    await worker.start();
+    expect((await pendingMigration(client, 'moved'))!.stage).toBe('awaiting-approval');
+
+    await expect(handle.executeUpdate('rejectMigration', { args: [{ reason: ' ' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(rejectMigration(client, 'moved', '', 'jest')).rejects.toThrow(/reason is required/);
+    expect((await approveMigration(client, 'moved', 'jest')).decision?.approved).toBe(true);
+    expect((await approveMigration(client, 'moved', 'jest again')).decision?.by).toBe('jest');
+
+    const result = await handle.result();
+    expect(result.outcome).toBe('live');
+    const live = await get('moved.example');
+    expect(live.status).toBe(200);
+    expect(live.body).toContain(POST);
+    expect(live.body).toContain('http://moved.example/');
+    expect(live.body).not.toContain(staging);
+    expect((await get(staging)).status).toBe(404);
+    const inv = await inventory(cfg, 'moved');
+    expect(inv.containers).toEqual([siteNames(cfg.prefix, 'moved').webContainer('green')]);
+    await (await startDeleteSite(client, cfg, { site: 'moved' })).result();
+  });
+
+  it('rejected by an operator, or by the timeout: nothing of the migration remains', async () => {
+    const rejected = await startMigrateSite(client, cfg, input('nope.example', 'nope'));
+    const timedOut = await startMigrateSite(client, cfg, input('late.example', 'late', { remindAfterSeconds: 1, autoRejectAfterSeconds: 4 }));
+    await waitForStage(client, 'nope', 'awaiting-approval');
+    expect((await get(`nope.${cfg.migrate.stagingDomain}`)).body).toContain(POST);
+    await rejectMigration(client, 'nope', 'content is outdated', 'jest');
+    const [a, b] = await Promise.all([rejected.result(), timedOut.result()]);
+    expect(a.outcome).toBe('rejected');
+    expect(a.status.decision?.reason).toBe('content is outdated');
+    expect(b.outcome).toBe('rejected');
+    expect(b.status.decision?.reason).toMatch(/auto-rejected/);
+    expect(await inventory(cfg, 'nope')).toEqual(NOTHING);
+    expect(await inventory(cfg, 'late')).toEqual(NOTHING);
+    expect((await get(`nope.${cfg.migrate.stagingDomain}`)).status).toBe(404);
+  });
+
+  it('refuses a hostile archive naming the entry, before anything is created', async () => {
+    const bad = join(dir, 'hostile.tar.gz');
+    writeFileSync(bad, gzipSync(Buffer.concat([tarEntry('uploads/', '5'), tarEntry('uploads/x', '2', '../../..'), tarEntry('uploads/x/canary', '0', '', 'pwned'), Buffer.alloc(1024)])));
+    const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: bad } } });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { cause: { type: 'SourceRefused', message: expect.stringContaining('"uploads/x"') } } });
+    expect(await inventory(cfg, 'evil')).toEqual(NOTHING);
+  });
+});
