@@ -14,6 +14,7 @@ import { PlatformError } from './processes';
  */
 
 const CONFIG_LABEL = 'tutti.relay-config';
+const SMTP_GREETING = ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/25 && read -r -t 5 line <&3 && [[ $line == 220* ]] && printf "QUIT\\r\\n" >&3'];
 
 export function relayNames(prefix: string) {
   return { container: platformNames(prefix).relayContainer, spoolVolume: `${prefix}-relay-spool`, mailVolume: `${prefix}-relay-mail` };
@@ -66,13 +67,18 @@ export async function ensureRelay(docker: Docker, cfg: TuttiConfig): Promise<{ o
     async () => {
       const info = await inspectContainer(docker, n.container);
       if (!info?.State.Running) throw new Error(`${n.container} is ${info?.State.Status ?? 'gone'}`);
-      return (await exec(docker, n.container, ['test', '-S', '/var/spool/postfix/public/qmgr'])).exitCode === 0 ? true : undefined;
+      return (await relayAnswers(docker, n.container)) ? true : undefined;
     },
     { timeoutMs: 60_000, intervalMs: 300 },
   );
   const siteNetworks = await docker.listNetworks({ filters: { label: [`tutti.prefix=${cfg.prefix}`, 'tutti.role=network', 'tutti.site'] } });
   for (const net of siteNetworks) await connectNetwork(docker, net.Name, n.container, [RELAY_ALIAS]);
   return { outcome, networks: siteNetworks.length };
+}
+
+/** Postfix in `container` greets on port 25. The spool volume keeps an older container's sockets and pid files: only a greeting proves this one serves. */
+export async function relayAnswers(docker: Docker, container: string): Promise<boolean> {
+  return (await exec(docker, container, SMTP_GREETING)).exitCode === 0;
 }
 
 /** For `platform down`: stops (never removes) the relay; its queue is in a volume. */

@@ -7,7 +7,7 @@ import { createDocker, exec, inspectContainer } from '../../src/infra/docker';
 import { waitUntil } from '../../src/infra/wait';
 import { RELAY_ALIAS } from '../../src/site/mail';
 import { platformLabels, platformNames, siteNames } from '../../src/site/names';
-import { ensureRelay, relayNames } from '../../src/platform/relay';
+import { ensureRelay, relayAnswers, relayNames } from '../../src/platform/relay';
 import { installTestPlugin, mailboxFind, scheduleEvent, tutti, wpPhp } from '../helpers/cron';
 import { startWorker, type RunningWorker } from '../helpers/platform';
 
@@ -97,7 +97,7 @@ describe('site mail leaves through the host relay', () => {
     const viaSmarthost: TuttiConfig = { ...w.cfg, mail: { ...w.cfg.mail, route: { kind: 'smarthost', host: smarthost, port: 25, tls: 'none', credentialsFile: credentials } } };
     try {
       await fake.start();
-      await waitUntil('the fake smarthost', async () => ((await exec(docker2, smarthost, ['test', '-S', '/var/spool/postfix/public/qmgr'])).exitCode === 0 ? true : undefined), { timeoutMs: 30_000 });
+      await waitUntil('the fake smarthost', async () => ((await relayAnswers(docker2, smarthost)) ? true : undefined), { timeoutMs: 30_000 });
       expect(await ensureRelay(docker2, viaSmarthost)).toMatchObject({ outcome: 'recreated' });
       expect(await ensureRelay(docker2, viaSmarthost)).toMatchObject({ outcome: 'already-running' });
       expect((await exec(docker2, relay, ['postconf', '-h', 'relayhost', 'smtp_sasl_auth_enable'])).stdout.split('\n')).toEqual([`[${smarthost}]:25`, 'yes', '']);
