@@ -170,6 +170,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     await host.checkSiteAnswers(production, prod.title);
     await host.removeWebContainer(slug, blue.name);
     await registry.setSiteState(slug, { status: 'active' });
+    await registry.ensureCronSchedule(slug);
     tagRun({ operation: 'migrateSite', stage: 'live' });
     stage('live', `live at http://${production.domains[0]}/`);
     await registry.auditEnd('completed', `migrated from ${describeSource(input.source.db)}; live on ${production.domains.join(', ')}${decision!.by ? `, approved by ${decision!.by}` : ''}`);

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -168,7 +170,66 @@ describe('migrateSite', () => {
     expect((await get(`nope.${cfg.migrate.stagingDomain}`)).status).toBe(404);
   });
 
-  it('refuses a hostile archive naming the entry, before anything is created', async () => {
+  it('a worker SIGKILLed while importing: the import restarts from scratch and the migration reaches approval', async () => {
+    const dump = readFileSync(source.db);
+    let requests = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    let stalled: () => void = () => undefined;
+    const midImport = new Promise<void>((r) => (stalled = r));
+    // Serves the dump whole, except the second request (the first import) stops halfway until released.
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.writeHead(200, { 'content-length': dump.length });
+      if (requests !== 2) return void res.end(dump);
+      res.write(dump.subarray(0, dump.length >> 1));
+      stalled();
+      void released.then(() => res.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const handle = await startMigrateSite(client, cfg, { ...input('kill.example', 'kill'), source: { db: { url: `http://127.0.0.1:${port}/kill.sql.gz` }, files: { path: source.files } } });
+      await midImport;
+      worker.kill();
+      release();
+      worker = new ChildWorker(cfg, 'migrate-3');
+      await worker.start();
+      const waiting = await waitForStage(client, 'kill', 'awaiting-approval');
+      expect(requests).toBe(3);
+      expect(waiting.imported!.tables).toBeGreaterThanOrEqual(10);
+      expect((await get(`kill.${cfg.migrate.stagingDomain}`)).body).toContain(POST);
+      await rejectMigration(client, 'kill', 'only a crash drill', 'jest');
+      expect((await handle.result()).outcome).toBe('rejected');
+      expect(await inventory(cfg, 'kill')).toEqual(NOTHING);
+    } finally {
+      release();
+      server.close();
+    }
+  });
+
+  it.each([
+    ['path traversal', () => tarEntry('uploads/../../../etc/cron.d/evil', '0', '', '* * * * * root id'), '"uploads/../../../etc/cron.d/evil"'],
+    ['absolute path', () => tarEntry('/etc/evil', '0', '', 'x'), '"/etc/evil"'],
+    ['hardlink to a host file', () => tarEntry('uploads/pw', '1', '/etc/shadow'), '"uploads/pw"'],
+    ['device node', () => tarEntry('uploads/sda', '4'), '"uploads/sda"'],
+  ])('refuses an archive with a %s before anything is created', async (what, bad, named) => {
+    const file = join(dir, `hostile-${what.replace(/\W+/g, '-')}.tar`);
+    writeFileSync(file, Buffer.concat([tarEntry('uploads/', '5'), bad(), Buffer.alloc(1024)]));
+    const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: file } } });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { cause: { type: 'SourceRefused', message: expect.stringContaining(named) } } });
+    expect(await inventory(cfg, 'evil')).toEqual(NOTHING);
+  });
+
+  it('refuses a gzip bomb before anything is created', async () => {
+    const file = join(dir, 'bomb.tar.gz');
+    writeFileSync(file, gzipSync(Buffer.concat([tarEntry('uploads/zeros', '0', '', '\0'.repeat(64 * 1024 * 1024))])));
+    const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: file } } });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { cause: { type: 'SourceRefused', message: expect.stringContaining('decompression bomb') } } });
+    expect(await inventory(cfg, 'evil')).toEqual(NOTHING);
+  });
+
+  it('refuses a symlink followed by a write through it, before anything is created', async () => {
     const bad = join(dir, 'hostile.tar.gz');
     writeFileSync(bad, gzipSync(Buffer.concat([tarEntry('uploads/', '5'), tarEntry('uploads/x', '2', '../../..'), tarEntry('uploads/x/canary', '0', '', 'pwned'), Buffer.alloc(1024)])));
     const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: bad } } });
