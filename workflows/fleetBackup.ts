@@ -1,12 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, executeChild, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { fleetBackupInputSchema, type FleetBackupInput } from '../src/backup/inputs';
-import { boundedAll, rotatingSample, staleSites, type SiteBackupStatus } from '../src/backup/report';
+import { boundedAll, innermostMessage, rotatingSample, staleSites, type SiteBackupStatus } from '../src/backup/report';
 import { FailureType } from '../src/site/errors';
 import { siteWorkflowId } from '../src/site/names';
 import type { backupSite, BackupResult } from './backupSite';
 import { BACKUP_STORE } from './backupSite';
-import { errorMessage, REGISTRY, tagRun, validated } from './common';
+import { REGISTRY, tagRun, validated } from './common';
 import { sharedActivities } from './hostActivities';
 import type { verifyBackup, VerifyResult } from './verifyBackup';
 
@@ -54,7 +54,7 @@ export async function fleetBackup(rawInput: FleetBackupInput = {}): Promise<Flee
   settled.forEach((r, i) => {
     const site = sites[i]!;
     if (r.status === 'fulfilled') report.backedUp.push(backedUp(r.value));
-    else report.failed.push({ site, stage: 'backup', error: r.reason instanceof WorkflowExecutionAlreadyStartedError ? `site ${site} was busy with another operation; backed up next time` : errorMessage(r.reason) });
+    else report.failed.push({ site, stage: 'backup', error: r.reason instanceof WorkflowExecutionAlreadyStartedError ? `site ${site} was busy with another operation; backed up next time` : innermostMessage(r.reason) });
   });
 
   setCurrentDetails(`applying retention (keep ${policy.keepDaily} daily, ${policy.keepWeekly} weekly) to ${sites.length} sites`);
@@ -63,7 +63,7 @@ export async function fleetBackup(rawInput: FleetBackupInput = {}): Promise<Flee
       const plan = await store.pruneBackups(site, policy);
       if (plan.remove.length) report.pruned.push({ site, removed: plan.remove.map((r) => r.id) });
     } catch (err) {
-      report.failed.push({ site, stage: 'retention', error: errorMessage(err) });
+      report.failed.push({ site, stage: 'retention', error: innermostMessage(err) });
     }
   }
 
@@ -73,7 +73,7 @@ export async function fleetBackup(rawInput: FleetBackupInput = {}): Promise<Flee
     try {
       report.verified.push(await executeChild<typeof verifyBackup>('verifyBackup', { workflowId: `verify-backup/${site}`, args: [{ site, requestedBy: 'fleetBackup' }] }));
     } catch (err) {
-      report.failed.push({ site, stage: 'verify', error: errorMessage(err) });
+      report.failed.push({ site, stage: 'verify', error: innermostMessage(err) });
     }
   }
 

@@ -1,9 +1,10 @@
 import { ApplicationFailure, executeChild, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { drillSite, verifyBackupInputSchema, type VerifyBackupInput } from '../src/backup/inputs';
+import { innermostMessage } from '../src/backup/report';
 import { FailureType } from '../src/site/errors';
 import { siteWorkflowId } from '../src/site/names';
 import { BACKUP_STORE } from './backupSite';
-import { errorMessage, REGISTRY, tagRun, validated } from './common';
+import { REGISTRY, tagRun, validated } from './common';
 import type { deleteSite } from './deleteSite';
 import { sharedActivities } from './hostActivities';
 import type { restoreSite, RestoreResult } from './restoreSite';
@@ -48,7 +49,7 @@ export async function verifyBackup(rawInput: VerifyBackupInput): Promise<VerifyR
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     result = { site: input.site, backupId, ok: true, restoreSeconds: seconds, detail: `restored in ${seconds} s: ${restored.rows} rows and ${restored.files} files match the manifest; ${drill.domain} answered through Varnish` };
   } catch (err) {
-    result = { site: input.site, backupId, ok: false, restoreSeconds: null, detail: `restore drill failed: ${errorMessage(err)}` };
+    result = { site: input.site, backupId, ok: false, restoreSeconds: null, detail: `restore drill failed: ${innermostMessage(err)}` };
   }
   if (restored) {
     setCurrentDetails(`removing throwaway site ${drill.slug}`);

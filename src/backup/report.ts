@@ -50,3 +50,10 @@ export async function boundedAll<T, R>(items: T[], limit: number, fn: (item: T) 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, runner));
   return results;
 }
+
+/** The innermost cause's message: "Child Workflow execution failed: Activity task failed" hides the reason a person needs. */
+export function innermostMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type TuttiConfig } from '../config';
 import { lastFleetRun, listBackupsInBucket, liveBackupStatus, startBackupSite, startFleetBackup, startRestoreSite, startVerifyBackup } from '../client/backups';
-import { connectClient } from '../client/connect';
+import { withClient } from '../client/connect';
 import { failureLine } from '../client/follow';
 import type { BackupResult } from '../../workflows/backupSite';
 import type { FleetReport } from '../../workflows/fleetBackup';
@@ -10,16 +10,6 @@ import type { RestoreResult } from '../../workflows/restoreSite';
 import type { VerifyResult } from '../../workflows/verifyBackup';
 import { followBytes, mb } from './byteProgress';
 import { CliError, printJson, table } from './output';
-
-async function withClient<T>(fn: (client: Client, cfg: TuttiConfig) => Promise<T>): Promise<T> {
-  const cfg = loadConfig(process.env);
-  const client = await connectClient(cfg);
-  try {
-    return await fn(client, cfg);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 /** Waits for a run while showing its transfer progress; a failure becomes one line. */
 async function waitFor<T>(client: Client, handle: WorkflowHandle, what: string): Promise<T> {
@@ -127,7 +117,12 @@ export function registerBackupCommands(program: Command): void {
 
 async function printReport(client: Client, cfg: TuttiConfig, json: boolean): Promise<void> {
   const [last, live] = await Promise.all([lastFleetRun(client), liveBackupStatus(cfg)]);
-  if (json) return printJson({ lastFleetRun: last ?? null, now: live });
+  const attention = live.stale.length > 0 || (last?.report?.failed.length ?? 0) > 0;
+  if (json) {
+    printJson({ lastFleetRun: last ?? null, now: live });
+    if (attention) throw new CliError('backups need attention', 2);
+    return;
+  }
   const out: string[] = [];
   if (!last) out.push('no fleet backup has run yet (Schedule tutti-fleet-backup, or tutti backup fleet)');
   else {
@@ -141,5 +136,5 @@ async function printReport(client: Client, cfg: TuttiConfig, json: boolean): Pro
   out.push(live.stale.length ? `sites without a good backup in ${cfg.backup.staleAfterHours} h (checked now):` : `every site (${live.sites.length}) has a good backup younger than ${cfg.backup.staleAfterHours} h`);
   for (const s of live.stale) out.push(`  ${s.site}: ${s.newestGood ? `newest good ${s.newestGood} (${s.ageHours} h old)` : 'no good backup at all'}`);
   process.stdout.write(out.join('\n') + '\n');
-  if (live.stale.length || last?.report?.failed.length) throw new CliError('backups need attention', 2);
+  if (attention) throw new CliError('backups need attention', 2);
 }

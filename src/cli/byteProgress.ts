@@ -17,23 +17,22 @@ export function followBytes(client: Client, handle: WorkflowHandle, title: strin
   bar?.start(1, 0, { done: '', rate: '', step: 'starting' });
   let step = '';
   let stepStart = { at: Date.now(), bytes: 0 };
-  let lastLine = 0;
+  let lastLine = { at: 0, label: '' };
   let running = true;
   const show = (details: string, t?: TransferProgress) => {
     const label = t?.step ?? details;
-    const changed = t !== undefined && t.step !== step;
-    if (t && changed) {
+    if (!label) return;
+    if (t && t.step !== step) {
       step = t.step;
       stepStart = { at: Date.now(), bytes: t.bytesDone };
     }
     const secs = (Date.now() - stepStart.at) / 1000;
     const rate = t && secs > 1 ? `${mb((t.bytesDone - stepStart.bytes) / secs)}/s` : '';
     const done = t ? `${mb(t.bytesDone)}${t.bytesTotal ? ` of ${mb(t.bytesTotal)}` : ''}` : '';
-    if (bar) bar.update(0, { done, rate, step: label });
-    else if (Date.now() - lastLine > 5_000 || changed) {
-      lastLine = Date.now();
-      process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${label}${done ? `: ${done}` : ''}${rate ? `, ${rate}` : ''}\n`);
-    }
+    if (bar) return bar.update(0, { done, rate, step: label });
+    if (label === lastLine.label && Date.now() - lastLine.at < 5_000) return;
+    lastLine = { at: Date.now(), label };
+    process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${label}${done ? `: ${done}` : ''}${rate ? `, ${rate}` : ''}\n`);
   };
   const loop = (async () => {
     while (running) {

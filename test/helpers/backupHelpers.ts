@@ -1,5 +1,13 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { RowDataPacket } from 'mysql2/promise';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { OBJECT, objectKey } from '../../src/backup/layout';
+import type { Manifest } from '../../src/backup/manifest';
 import { readSecretFile, type TuttiConfig } from '../../src/config';
 import { BackupBucket } from '../../src/infra/backupStore';
 import { createDocker, exec, execOk } from '../../src/infra/docker';
@@ -117,4 +125,69 @@ export async function bulkRows(cfg: TuttiConfig, database: string, table: string
   ].join('\n');
   const r = await exec(docker, container, ['mariadb', '--', database], { stdin: script });
   if (r.exitCode !== 0) throw new Error(`bulk rows: ${r.stderr}`);
+}
+
+/**
+ * Runs bin/tutti's built CLI with the test environment; returns its exit code and output. Never
+ * synchronously: the test's in-process worker must keep running the workflows the CLI waits for.
+ */
+export async function tutti(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [resolve(__dirname, '../../dist/src/cli/main.js'), ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const status = await new Promise<number>((res) => child.once('close', (code) => res(code ?? -1)));
+  return { status, stdout, stderr };
+}
+
+export interface BackupChange {
+  db?: (sql: string) => string;
+  files?: (archive: Buffer) => Buffer;
+  manifest?: (m: Manifest) => Manifest;
+  /** Recompute sizes and checksums of changed objects in the manifest (a well-formed forgery). */
+  rehash?: boolean;
+  /** Leave the manifest out (an incomplete backup). */
+  noManifest?: boolean;
+}
+
+/** Copies a backup to another site or ID, optionally altering its objects: forged, damaged or dated backups for tests. */
+export async function copyBackup(cfg: TuttiConfig, from: { slug: string; id: string }, to: { slug: string; id: string }, change: BackupChange = {}): Promise<void> {
+  const bucket = testBucket(cfg);
+  const get = async (name: string) => {
+    const o = await bucket.read(objectKey(cfg.s3.prefix, from.slug, from.id, name));
+    const chunks: Buffer[] = [];
+    for await (const c of o!.body) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+  const put = (name: string, body: Buffer | string) => bucket.s3.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: objectKey(cfg.s3.prefix, to.slug, to.id, name), Body: body }));
+  let manifest = JSON.parse((await get(OBJECT.manifest)).toString('utf8')) as Manifest;
+  let db: Buffer = await get(OBJECT.db);
+  let files: Buffer = await get(OBJECT.files);
+  if (change.db) db = gzipSync(Buffer.from(change.db(gunzipSync(db).toString('utf8'))));
+  if (change.files) files = change.files(files);
+  if (change.rehash) {
+    const info = (b: Buffer, raw: number) => ({ bytes: b.length, sha256: createHash('sha256').update(b).digest('hex'), rawBytes: raw });
+    manifest.objects.db = { ...manifest.objects.db, ...info(db, gunzipSync(db).length) };
+    manifest.objects.files = { ...manifest.objects.files, ...info(files, gunzipSync(files).length) };
+  }
+  await put(OBJECT.db, db);
+  await put(OBJECT.files, files);
+  if (change.noManifest) return;
+  manifest = { ...manifest, backupId: to.id };
+  if (change.manifest) manifest = change.manifest(manifest);
+  await put(OBJECT.manifest, JSON.stringify(manifest, null, 2));
+}
+
+/** The ApplicationFailure a workflow run failed with (innermost cause). */
+export async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowFailedError)) throw new Error(`expected the run to fail, got ${String(err)}`);
+  let cause: unknown = err.cause;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+  if (!(cause instanceof ApplicationFailure)) throw new Error(`no ApplicationFailure in ${err.message}`);
+  return cause;
 }
