@@ -21,8 +21,13 @@ export async function pendingMigration(client: Client, site: string): Promise<Mi
   return handle.query<MigrationStatus>('migrationStatus');
 }
 
+async function requireMigration(client: Client, site: string): Promise<void> {
+  if (!(await pendingMigration(client, site))) throw new Error(`site ${site} has no migration running; see tutti site show ${site}`);
+}
+
 /** Sends the `approveMigration` Update; its validator explains why an approval is not possible now. */
 export async function approveMigration(client: Client, site: string, by: string): Promise<MigrationStatus> {
+  await requireMigration(client, site);
   const handle = client.workflow.getHandle(siteWorkflowId(parseInput(slugSchema, site, 'site')));
   return handle.executeUpdate<MigrationStatus, [{ by: string }]>('approveMigration', { args: [{ by }] });
 }
@@ -30,6 +35,7 @@ export async function approveMigration(client: Client, site: string, by: string)
 /** Sends the `rejectMigration` Update; a reason is required. */
 export async function rejectMigration(client: Client, site: string, reason: string, by: string): Promise<MigrationStatus> {
   const args = parseInput(rejectArgsSchema, { reason, by }, 'reason');
+  await requireMigration(client, site);
   const handle = client.workflow.getHandle(siteWorkflowId(parseInput(slugSchema, site, 'site')));
   return handle.executeUpdate<MigrationStatus, [typeof args]>('rejectMigration', { args: [args] });
 }

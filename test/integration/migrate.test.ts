@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import { approveMigration, pendingMigration, rejectMigration, startMigrateSite } from '../../src/client/migrate';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
-import { createDocker } from '../../src/infra/docker';
+import { createDocker, exec } from '../../src/infra/docker';
 import { dumpArgv } from '../../src/infra/dump';
 import { execPipe } from '../../src/infra/execPipe';
 import { withJobContainer } from '../../src/infra/jobContainer';
@@ -41,6 +42,12 @@ async function exportSite(slug: string, dir: string): Promise<{ db: string; file
     expect((await tar.done).exitCode).toBe(0);
   });
   return { db, files };
+}
+
+/** True when the site's files volume has `path` at its top (wp-content/ was stripped). */
+async function volumeHas(slug: string, path: string): Promise<boolean> {
+  const job = { name: `${cfg.prefix}-site-${slug}-job-look`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, slug, 'job', cfg.hostName), binds: [`${siteNames(cfg.prefix, slug).filesVolume}:/files:ro`] };
+  return withJobContainer(docker, job, { prefix: cfg.prefix, site: slug }, async (c) => (await exec(docker, c, ['test', '-e', `/files/${path}`])).exitCode === 0);
 }
 
 async function waitForStage(client: Client, slug: string, stage: MigrationStatus['stage']): Promise<MigrationStatus> {
@@ -155,9 +162,16 @@ describe('migrateSite', () => {
   });
 
   it('rejected by an operator, or by the timeout: nothing of the migration remains', async () => {
-    const rejected = await startMigrateSite(client, cfg, input('nope.example', 'nope'));
+    // As a plain WordPress host would pack it: wp-content/ at the top, gzipped.
+    const plain = join(dir, 'plain');
+    mkdirSync(join(plain, 'wp-content'), { recursive: true });
+    execFileSync('tar', ['-x', '-f', source.files, '-C', join(plain, 'wp-content')]);
+    const packed = join(dir, 'plain-wp-content.tar.gz');
+    execFileSync('tar', ['-c', '-z', '-f', packed, '-C', plain, 'wp-content']);
+    const rejected = await startMigrateSite(client, cfg, { ...input('nope.example', 'nope'), source: { db: { path: source.db }, files: { path: packed } } });
     const timedOut = await startMigrateSite(client, cfg, input('late.example', 'late', { remindAfterSeconds: 1, autoRejectAfterSeconds: 4 }));
-    await waitForStage(client, 'nope', 'awaiting-approval');
+    expect((await waitForStage(client, 'nope', 'awaiting-approval')).imported!.files).toBeGreaterThan(0);
+    expect(await volumeHas('nope', 'themes')).toBe(true);
     expect((await get(`nope.${cfg.migrate.stagingDomain}`)).body).toContain(POST);
     await rejectMigration(client, 'nope', 'content is outdated', 'jest');
     const [a, b] = await Promise.all([rejected.result(), timedOut.result()]);
