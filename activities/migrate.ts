@@ -38,6 +38,16 @@ export interface ImportInput {
   expected: SourceCheck;
 }
 
+/**
+ * `from` → `to` that can run twice (a retry after a crash): occurrences of `to` are set aside
+ * first, so `http://a.example` → `http://a.example.org` never becomes `….org.org`.
+ */
+const GUARDED_REPLACE = (column: string) => `REPLACE(REPLACE(REPLACE(${column}, ?, ?), ?, ?), ?, ?)`;
+const URL_MARK = '\u0001tutti-url\u0001';
+function guardedArgs(from: string, to: string): string[] {
+  return [to, URL_MARK, from, to, URL_MARK, to];
+}
+
 function refused(err: unknown): unknown {
   if (err instanceof SourceRefused) return ApplicationFailure.nonRetryable(err.message, FailureType.SourceRefused, { source: err.source, entry: err.entry, reason: err.reason });
   return err;
@@ -205,11 +215,11 @@ export function createMigrateActivities(deps: ActivityDeps) {
       const plan = urlRewritePlan([get('siteurl'), get('home')], input.url);
       for (const { from, to } of plan) {
         for (const [table, column] of [['wp_posts', 'post_content'], ['wp_posts', 'guid'], ['wp_posts', 'post_excerpt'], ['wp_comments', 'comment_content']] as const) {
-          await deps.db().query(`UPDATE ${database}.${table} SET ${column} = REPLACE(${column}, ?, ?) WHERE ${column} LIKE ?`, [from, to, `%${from}%`]);
+          await deps.db().query(`UPDATE ${database}.${table} SET ${column} = ${GUARDED_REPLACE(column)} WHERE ${column} LIKE ?`, [...guardedArgs(from, to), `%${from}%`]);
         }
         // Serialized PHP values store string lengths: a plain REPLACE would corrupt them, so they are left alone.
         for (const [table, column] of [['wp_options', 'option_value'], ['wp_postmeta', 'meta_value']] as const) {
-          await deps.db().query(`UPDATE ${database}.${table} SET ${column} = REPLACE(${column}, ?, ?) WHERE ${column} LIKE ? AND ${column} NOT REGEXP '^[aOs]:[0-9]+:'`, [from, to, `%${from}%`]);
+          await deps.db().query(`UPDATE ${database}.${table} SET ${column} = ${GUARDED_REPLACE(column)} WHERE ${column} LIKE ? AND ${column} NOT REGEXP '^[aOs]:[0-9]+:'`, [...guardedArgs(from, to), `%${from}%`]);
         }
       }
       await run(['php', '/usr/local/bin/tutti-wp', 'set-url', '--url', input.url]);
