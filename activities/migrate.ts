@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Writable, type Duplex, type Readable } from 'node:stream';
@@ -46,6 +47,13 @@ const GUARDED_REPLACE = (column: string) => `REPLACE(REPLACE(REPLACE(${column}, 
 const URL_MARK = '\u0001tutti-url\u0001';
 function guardedArgs(from: string, to: string): string[] {
   return [to, URL_MARK, from, to, URL_MARK, to];
+}
+
+/** Heartbeats every 2 s while `work` runs: steps like chown of a large volume or upgrade-db outlast the heartbeat timeout. */
+function heartbeating<T>(step: string, work: Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat({ step }), 2_000);
+  return work.finally(() => clearInterval(timer));
 }
 
 function refused(err: unknown): unknown {
@@ -154,7 +162,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
           pipe.destroy();
           throw err;
         }
-        const r = await pipe.done;
+        const r = await heartbeating(`finishing the load into ${database}`, pipe.done);
         sameBytes(`database dump ${describeSource(input.source)}`, input.expected, got);
         if (r.exitCode !== 0) {
           throw ApplicationFailure.nonRetryable(`loading ${describeSource(input.source)} into ${database} failed (mariadb exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.SourceRefused);
@@ -184,12 +192,14 @@ export function createMigrateActivities(deps: ActivityDeps) {
           pipe.destroy();
           throw err;
         }
-        const r = await pipe.done;
+        const r = await heartbeating(`finishing the extraction into ${volume}`, pipe.done);
         sameBytes(`files archive ${describeSource(input.source)}`, input.expected, got);
         if (r.exitCode !== 0) throw ApplicationFailure.nonRetryable(`extracting ${describeSource(input.source)} failed (tar exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.SourceRefused);
-        await execOk(docker, container, ['chown', '-R', '-h', '33:33', '/files']);
-        const found = (await execOk(docker, container, ['find', '/files', '-mindepth', '1', '-printf', '.'])).stdout.length;
-        const bytes = Number((await execOk(docker, container, ['du', '-sb', '/files'])).stdout.split(/\s/)[0]);
+        const found = await heartbeating(`giving ${volume} to the web server`, (async () => {
+          await execOk(docker, container, ['chown', '-R', '-h', '33:33', '/files'], { timeoutMs: 3_600_000 });
+          return (await execOk(docker, container, ['find', '/files', '-mindepth', '1', '-printf', '.'], { timeoutMs: 3_600_000 })).stdout.length;
+        })());
+        const bytes = Number((await heartbeating(`measuring ${volume}`, execOk(docker, container, ['du', '-sb', '/files'], { timeoutMs: 3_600_000 }))).stdout.split(/\s/)[0]);
         return { volume, entries: found, bytes };
       });
     },
@@ -203,7 +213,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
       const profile = profileOf(input.spec.platform);
       const database = quoteId(siteNames(cfg.prefix, input.spec.slug).databaseOf(1));
       const run = async (argv: string[]) => {
-        const r = await exec(docker, input.container, argv, { user: profile.execUser, timeoutMs: 600_000 });
+        const r = await heartbeating(argv.slice(0, 3).join(' '), exec(docker, input.container, argv, { user: profile.execUser, timeoutMs: 600_000 }));
         if (r.exitCode !== 0) throw ApplicationFailure.nonRetryable(`${argv.slice(0, 3).join(' ')} failed in ${input.container} (exit ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.CommandFailed);
       };
       if (input.spec.platform !== 'wordpress') {

@@ -112,6 +112,11 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     if (taken.length) throw ApplicationFailure.nonRetryable(`domain ${taken[0]} already belongs to another site; delete that site or migrate to another domain`, FailureType.DomainTaken);
     const inspected = await transfer.inspectMigrationSources({ db: input.source.db, files: input.source.files, platform: production.platform });
 
+    if (decision && !decision.approved) {
+      stage('rejected', `rejected before anything was created: ${decision.reason}`);
+      await registry.auditEnd('cancelled', `rejected before import: ${decision.reason}`);
+      return { outcome: 'rejected', status };
+    }
     stage('importing', `creating ${slug} on ${stagingDomain}`);
     await registry.claimSite(staging);
     claimed = true;
