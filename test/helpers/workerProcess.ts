@@ -30,7 +30,7 @@ export class WorkerProcess {
   /** Starts the worker and waits until it polls this host's queue. */
   async start(): Promise<void> {
     const log = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, [resolve(__dirname, '../../dist/src/worker/main.js')], { env: this.env, stdio: ['ignore', log, log] });
+    this.child = spawn(process.execPath, [workerMain()], { env: this.env, stdio: ['ignore', log, log] });
     const connection = await Connection.connect({ address: this.cfg.temporal.address });
     try {
       await waitUntil(
@@ -76,4 +76,10 @@ export class WorkerProcess {
   logs(): string {
     return readFileSync(this.logFile, 'utf8');
   }
+}
+
+/** The built worker entry point, whether this file runs from source (jest) or from dist/ (bench). */
+function workerMain(): string {
+  const root = resolve(__dirname, '../..');
+  return root.endsWith('/dist') ? join(root, 'src/worker/main.js') : join(root, 'dist/src/worker/main.js');
 }

@@ -1,0 +1,132 @@
+import type { Client } from '@temporalio/client';
+import { OBJECT, sitePrefix } from '../src/backup/layout';
+import { startBackupSite, startRestoreSite } from '../src/client/backups';
+import { startCreateSite, startDeleteSite } from '../src/client/sites';
+import { loadConfig, type TuttiConfig } from '../src/config';
+import { platformNames, siteNames } from '../src/site/names';
+import type { BackupResult } from '../workflows/backupSite';
+import type { RestoreResult } from '../workflows/restoreSite';
+import { testBucket } from '../test/helpers/backupHelpers';
+import { testClient } from '../test/helpers/platform';
+import { WorkerProcess } from '../test/helpers/workerProcess';
+import { baselineDump, baselineLoad, generate, timed } from './backupBaseline';
+
+/**
+ * bench/backup: backupSite and restoreSite of a generated database against mariadb-dump and
+ * mariadb < dump.sql in the same run, with the worker's peak RSS per phase. See bench/README.md.
+ */
+interface Row {
+  mb: number;
+  dumpMb: number;
+  storedMb: number;
+  baselineDump: number;
+  backup: number;
+  baselineLoad: number;
+  restore: number;
+  restoreSteps: Record<string, number>;
+  backupRssMb: number;
+  restoreRssMb: number;
+  idleRssMb: number;
+}
+
+const say = (line: string) => process.stdout.write(line + '\n');
+const fixed = (n: number, d = 1) => n.toFixed(d);
+
+/** Seconds from schedule to completion of each activity type of a run (the restore's breakdown). */
+async function activitySeconds(client: Client, workflowId: string, runId: string): Promise<Record<string, number>> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const out: Record<string, number> = {};
+  const at = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime!.seconds) + (e.eventTime!.nanos ?? 0) / 1e9;
+  for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType!.name!, at: at(e) });
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const s = scheduled.get(String(done.scheduledEventId))!;
+      out[s.type] = (out[s.type] ?? 0) + at(e) - s.at;
+    }
+  }
+  return out;
+}
+
+async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, mb: number, slug: string): Promise<Row> {
+  const mariadb = platformNames(cfg.prefix).mariadbContainer;
+  say(`\n${mb} MB: creating site ${slug} and generating its data (untimed)`);
+  await (await startCreateSite(client, cfg, { domains: [`${slug}.example`], title: `Bench ${mb}` })).result();
+  const database = siteNames(cfg.prefix, slug).databaseOf(1);
+  await generate(mariadb, database, mb, say);
+
+  say('  baseline: mariadb-dump --single-transaction > /dev/null');
+  const dump = await baselineDump(mariadb, database);
+  const idleRssMb = worker.peakRssKb() / 1024;
+  worker.resetPeak();
+  say('  tutti: backupSite');
+  const backup = await timed(async () => (await (await startBackupSite(client, cfg, { site: slug })).result()) as BackupResult);
+  const backupRssMb = worker.peakRssKb() / 1024;
+
+  say('  baseline: mariadb < dump.sql');
+  const load = await baselineLoad(mariadb, database);
+  worker.resetPeak();
+  say('  tutti: restoreSite (verify, load, counts, swap)');
+  const handle = await startRestoreSite(client, cfg, { site: slug, backupId: backup.value.backupId });
+  const restore = await timed(async () => (await handle.result()) as RestoreResult);
+  const restoreRssMb = worker.peakRssKb() / 1024;
+  const restoreSteps = await activitySeconds(client, handle.workflowId, handle.firstExecutionRunId);
+
+  await (await startDeleteSite(client, cfg, { site: slug, finalBackup: false })).result();
+  await testBucket(cfg).removeFolder(sitePrefix(cfg.s3.prefix, slug), OBJECT.manifest);
+  return {
+    mb,
+    dumpMb: load.dumpBytes / 1_048_576,
+    storedMb: (backup.value.dbBytes + backup.value.filesBytes) / 1_048_576,
+    baselineDump: dump,
+    backup: backup.seconds,
+    baselineLoad: load.seconds,
+    restore: restore.seconds,
+    restoreSteps,
+    backupRssMb,
+    restoreRssMb,
+    idleRssMb,
+  };
+}
+
+function report(rows: Row[]): void {
+  say('\nsize     dump     stored | mariadb-dump  backupSite  ratio | mariadb<dump  restoreSite  ratio | worker peak RSS: idle  backup  restore');
+  for (const r of rows) {
+    say(
+      `${String(r.mb).padStart(5)} MB ${fixed(r.dumpMb, 0).padStart(5)} MB ${fixed(r.storedMb, 0).padStart(5)} MB | ` +
+        `${fixed(r.baselineDump).padStart(10)} s ${fixed(r.backup).padStart(9)} s ${fixed(r.backup / r.baselineDump, 2).padStart(5)}x | ` +
+        `${fixed(r.baselineLoad).padStart(10)} s ${fixed(r.restore).padStart(10)} s ${fixed(r.restore / r.baselineLoad, 2).padStart(5)}x | ` +
+        `${fixed(r.idleRssMb, 0).padStart(21)} MB ${fixed(r.backupRssMb, 0).padStart(4)} MB ${fixed(r.restoreRssMb, 0).padStart(5)} MB`,
+    );
+  }
+  for (const r of rows) {
+    const steps = Object.entries(r.restoreSteps)
+      .filter(([, s]) => s >= 0.5)
+      .map(([k, s]) => `${k} ${fixed(s)} s`)
+      .join(', ');
+    say(`restore of ${r.mb} MB, by activity (scheduled → completed): ${steps}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.argv[2] ?? '1024,2048').split(',').map(Number);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`sizes must be MB, e.g. 256,512 (got ${process.argv[2]})`);
+  const cfg = loadConfig(process.env);
+  const worker = new WorkerProcess(cfg, 'bench-backup-worker');
+  await worker.start();
+  const client = await testClient(cfg);
+  const rows: Row[] = [];
+  try {
+    for (const mb of sizes) rows.push(await measure(cfg, client, worker, mb, `bench${mb}`));
+  } finally {
+    await worker.stop();
+    await client.connection.close();
+  }
+  report(rows);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/backup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
