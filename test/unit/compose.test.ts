@@ -136,7 +136,7 @@ describe('docker-compose.temporal.yml', () => {
     for (const [name, svc] of Object.entries(services)) {
       for (const [key, value] of Object.entries(envOf(svc))) {
         if (!SECRET_NAME.test(key)) continue;
-        expect({ service: name, key, value }).toEqual({ service: name, key: expect.stringMatching(/_FILE$/), value: expect.stringMatching(/^\/run\/secrets\/[\w.-]+$/) });
+        expect({ service: name, key, value }).toEqual({ service: name, key: expect.stringMatching(/_FILES?$/), value: expect.stringMatching(/^\/run\/secrets\/[\w.-]+$/) });
       }
     }
   });
@@ -159,6 +159,15 @@ describe('docker-compose.temporal.yml', () => {
     }
     expect([...used].sort()).toEqual(Object.keys(declared).sort());
     expect(used).toContain(/^\/run\/secrets\/(.+)$/.exec(workerEnv.TUTTI_S3_SECRET_ACCESS_KEY_FILE ?? '')?.[1]);
+  });
+
+  it('encrypts payloads with a key from a secret file, and points the UI at a codec server holding the same keys', () => {
+    const codec = envOf(service('codec-server'));
+    expect(workerEnv.TUTTI_CODEC_KEY_FILES).toMatch(/^\/run\/secrets\/[\w.-]+\.key$/);
+    expect(codec.TUTTI_CODEC_KEY_FILES).toBe(workerEnv.TUTTI_CODEC_KEY_FILES);
+    expect(envOf(service('temporal-ui')).TEMPORAL_CODEC_ENDPOINT).toBe(`http://127.0.0.1:${codec.TUTTI_CODEC_PORT}`);
+    expect(String(portsOf(service('temporal-ui'))[0]?.published)).toBe(codec.TUTTI_TEMPORAL_UI_PORT);
+    expect(commandText(service('codec-server'))).toContain('dist/src/codec-server/main.js');
   });
 
   it('pins every image to a tag other than latest', () => {
