@@ -70,6 +70,7 @@ export function sampleCmdlines(intervalMs = 25): { stop(): Promise<{ samples: nu
     }
   })();
   return {
+    /** Safe to call twice. */
     async stop() {
       stopped = true;
       await loop;
