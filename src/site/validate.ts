@@ -31,10 +31,11 @@ export const hostSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a 
 export const platformSchema = z.enum(['wordpress', 'drupal-civicrm'], { error: 'must be wordpress or drupal-civicrm' });
 export type Platform = z.infer<typeof platformSchema>;
 
-// C0/C1 controls, DEL, bidi overrides and isolates, zero-width and line separators: invisible
-// or reordering characters that make a value look like something else in the UI, a log or a shell.
+// C0/C1 controls, DEL, bidi marks, overrides and isolates, zero-width space, word joiners, BOM and
+// line separators: invisible or reordering characters that make a value look like something
+// else in the UI, a log or a shell. Zero-width (non-)joiners stay: Persian and emoji need them.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/u;
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/u;
 
 /** One line of human text (a title, a name): any script, but nothing invisible or reordering. */
 export function plainTextSchema(max: number) {

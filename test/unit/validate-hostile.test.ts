@@ -130,6 +130,12 @@ describe.each(WORKFLOWS)('$name input', ({ schema, base, fields }) => {
   });
 });
 
+describe('free text is not identifiers', () => {
+  it.each(['Chœur Saint-Michel', 'Хор «Голос»', '合唱団', 'گروه کر می\u200cخواهم', '\u{1f469}\u200d\u{1f3a4} Singers', "O'Brien & Sons; DROP TABLE x; --", '$(id) `uname`'])('a title may be %j', (title) => {
+    expect(parseInput(createSiteInputSchema, { domains: ['acme.example'], title }).title).toBe(title);
+  });
+});
+
 describe('rejections are safe to print', () => {
   it('escapes what would hide or reorder text in a terminal or log', () => {
     const err = rejection(createSiteInputSchema, { domains: ['acme.example'], title: 'acme\u202egnp.exe\u001b[31m' });
