@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import { connectClient } from '../client/connect';
+import { withClient } from '../client/connect';
 import { failureLine, follow } from '../client/follow';
 import { startRotateSiteSecrets } from '../client/secrets';
 import { ValidationError } from '../site/errors';
@@ -28,8 +28,7 @@ export function registerSecretCommands(program: Command): void {
       } catch (err) {
         throw err instanceof ValidationError && err.field === 'graceSeconds' ? new ValidationError('--grace', err.problem) : err;
       }
-      const client = await connectClient(cfg);
-      try {
+      await withClient(async (client) => {
         const handle = await startRotateSiteSecrets(client, cfg, input);
         if (!opts.wait) return void process.stdout.write(`started rotateSiteSecrets ${handle.workflowId}\n`);
         const bar = stepProgress('rotateSiteSecrets', 7);
@@ -43,8 +42,6 @@ export function registerSecretCommands(program: Command): void {
         }
         if (opts.json) printJson(result);
         else process.stdout.write(`site ${site}: rotated ${result.rotated.join(', ')}; the old password is refused\n`);
-      } finally {
-        await client.connection.close();
-      }
+      }, cfg);
     });
 }
