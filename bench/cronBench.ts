@@ -14,7 +14,7 @@ import { cronScheduleId } from '../src/site/cron';
 import { buildDeps } from '../src/worker/deps';
 import { createWorkers } from '../src/worker/worker';
 import type { SiteCronResult } from '../workflows/siteCron';
-import { createStubSites, directExecMs, startNsOf, type StubSite } from './cronSites';
+import { createStubContainer, createStubSites, directExecMs, startNsOf, type StubSite } from './cronSites';
 
 /**
  * bench/cron: what Temporal adds to a cron run. For each of N sites, the time from a schedule's
@@ -81,9 +81,19 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`bench/cron: ${count} sites (stub containers), ${rounds} rounds, schedules every ${every} s\n`);
     sites = await createStubSites(docker, db, cfg, count);
+    const baseline = await createStubContainer(docker, cfg, 'bench-direct');
 
+    // The baseline twice: on an idle platform, then beside the schedules (same load as the Temporal runs).
+    const idle: number[] = [];
+    for (let i = 0; i < rounds * count; i++) idle.push(await directExecMs(docker, baseline, cfg.cron.timeoutSeconds));
     const direct: number[] = [];
-    for (let r = 0; r < rounds; r++) for (const s of sites) direct.push(await directExecMs(docker, s.container, cfg.cron.timeoutSeconds));
+    let measuring = true;
+    const beside = (async () => {
+      while (measuring) {
+        direct.push(await directExecMs(docker, baseline, cfg.cron.timeoutSeconds));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
 
     for (const s of sites) {
       await setCronSettings(db, s.slug, { everySeconds: every });
@@ -95,6 +105,8 @@ async function main(): Promise<void> {
       return all;
     };
     await waitUntil(`${rounds} runs of each of ${count} schedules`, async () => ((await taken()) >= rounds * count ? true : undefined), { timeoutMs: (rounds + 3) * every * 1000, intervalMs: 5_000 });
+    measuring = false;
+    await beside;
     for (const s of sites) await client.schedule.getHandle(cronScheduleId(s.slug)).pause('bench/cron done');
     await new Promise((r) => setTimeout(r, 5_000)); // the last runs finish
     let skipped = 0;
@@ -103,12 +115,14 @@ async function main(): Promise<void> {
 
     const fire = samples.map((x) => x.fireToCommand);
     process.stdout.write(`\n  ${''.padEnd(44)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'max'.padStart(10)} ${'n'.padStart(5)}\n`);
-    process.stdout.write(`${row('baseline: docker exec → command start', direct)}\n`);
+    process.stdout.write(`${row('baseline: docker exec → command start, idle', idle)}\n`);
+    process.stdout.write(`${row('baseline: the same, beside the schedules', direct)}\n`);
     process.stdout.write(`${row('Temporal: schedule fire → command start', fire)}\n`);
     process.stdout.write(`${row('  fire → siteCron workflow started', samples.map((x) => x.fireToWorkflow))}\n`);
     process.stdout.write(`${row('  workflow started → command start', samples.map((x) => x.workflowToCommand))}\n`);
     const ratio = quantile(fire, 0.5) / quantile(direct, 0.5);
-    process.stdout.write(`\n  ratio Temporal / docker exec (medians)       ${ratio.toFixed(1)} x\n`);
+    process.stdout.write(`\n  ratio Temporal / docker exec beside (medians) ${ratio.toFixed(1)} x\n`);
+    process.stdout.write(`  ratio Temporal / idle docker exec (medians)  ${(quantile(fire, 0.5) / quantile(idle, 0.5)).toFixed(1)} x\n`);
     process.stdout.write(`  Temporal overhead per run (median)           ${(quantile(fire, 0.5) - quantile(direct, 0.5)).toFixed(1)} ms, on a ${every} s interval\n`);
     process.stdout.write(`  runs failed or skipped: ${failed}; fires skipped (overlap): ${skipped}\n`);
     process.stdout.write(`  machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; workflow start times have ms precision, fire times are whole seconds (nominal)\n`);

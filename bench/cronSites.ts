@@ -19,26 +19,33 @@ export interface StubSite {
   container: string;
 }
 
+/** A stand-in web container (not registered): the baseline's target, or a site's. */
+export async function createStubContainer(docker: Docker, cfg: TuttiConfig, slug: string): Promise<string> {
+  const container = siteNames(cfg.prefix, slug).webContainer('blue');
+  await ensureContainer(
+    docker,
+    {
+      name: container,
+      image: BASE_IMAGE,
+      labels: { ...siteLabels(cfg.prefix, slug, 'web', cfg.hostName), [LABEL.color]: 'blue' },
+      cmd: ['sleep', 'infinity'],
+      network: platformNames(cfg.prefix).platformNetwork,
+      memoryBytes: 32 * 1024 * 1024,
+      restart: 'no',
+    },
+    { prefix: cfg.prefix, site: slug },
+  );
+  const r = await exec(docker, container, ['sh', '-c', 'cat > /usr/local/bin/php && chmod 0755 /usr/local/bin/php'], { stdin: STUB });
+  if (r.exitCode !== 0) throw new Error(`installing the stub in ${container} failed: ${r.stderr}`);
+  return container;
+}
+
+/** `count` stand-in sites, registered active with their container live. */
 export async function createStubSites(docker: Docker, db: Db, cfg: TuttiConfig, count: number): Promise<StubSite[]> {
   const sites: StubSite[] = [];
   for (let i = 1; i <= count; i++) {
     const slug = `bench-${String(i).padStart(2, '0')}`;
-    const container = siteNames(cfg.prefix, slug).webContainer('blue');
-    await ensureContainer(
-      docker,
-      {
-        name: container,
-        image: BASE_IMAGE,
-        labels: { ...siteLabels(cfg.prefix, slug, 'web', cfg.hostName), [LABEL.color]: 'blue' },
-        cmd: ['sleep', 'infinity'],
-        network: platformNames(cfg.prefix).platformNetwork,
-        memoryBytes: 32 * 1024 * 1024,
-        restart: 'no',
-      },
-      { prefix: cfg.prefix, site: slug },
-    );
-    const r = await exec(docker, container, ['sh', '-c', 'cat > /usr/local/bin/php && chmod 0755 /usr/local/bin/php'], { stdin: STUB });
-    if (r.exitCode !== 0) throw new Error(`installing the stub in ${container} failed: ${r.stderr}`);
+    const container = await createStubContainer(docker, cfg, slug);
     await claimSite(db, { slug, domains: [`${slug}.bench.example`], platform: 'wordpress', image: BASE_IMAGE, host: cfg.hostName, title: slug }, 'bench-cron');
     await updateSite(db, slug, { status: 'active', activeContainer: container });
     sites.push({ slug, container });

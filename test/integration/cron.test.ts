@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
-import { describeCronSchedule, listCronScheduleSlugs } from '../../src/infra/cronSchedules';
+import { describeCronSchedule, ensureCronSchedule, listCronScheduleSlugs } from '../../src/infra/cronSchedules';
 import { getCronSettings } from '../../src/infra/cronSettings';
 import { waitUntil } from '../../src/infra/wait';
-import { cronScheduleId } from '../../src/site/cron';
+import { cronPolicy, cronScheduleId } from '../../src/site/cron';
 import { SA } from '../../src/site/searchAttributes';
 import type { SiteCronResult } from '../../workflows/siteCron';
 import { installTestPlugin, scheduleEvent, tutti, wpOption } from '../helpers/cron';
@@ -167,8 +167,13 @@ describe('site crons on Temporal Schedules', () => {
     } finally {
       await db.end();
     }
+    // A schedule whose site is gone (a deleteSite that died half-way) is removed by up.
+    await ensureCronSchedule(w.client, { slug: 'ghost', host: w.cfg.hostName, policy: cronPolicy('ghost', 'wordpress', { everySeconds: 3600, timeoutSeconds: null }, w.cfg.cron), taskQueue: w.cfg.temporal.taskQueue, commands: 1 });
+    await waitUntil('the ghost schedule listed', async () => ((await listCronScheduleSlugs(w.client)).includes('ghost') ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
     const up = await tutti('platform', 'up', '--no-worker');
-    expect(up.stdout).toMatch(/crons +0 site schedule\(s\), all up to date/);
-    expect(await listCronScheduleSlugs(w.client)).toEqual([]);
+    expect(up.stdout).toMatch(/crons +0 site schedule\(s\): removed left-over ghost/);
+    expect(await describeCronSchedule(w.client, 'ghost')).toBeUndefined();
+    const again = await tutti('platform', 'up', '--no-worker');
+    expect(again.stdout).toMatch(/crons +0 site schedule\(s\), all up to date/);
   });
 });
