@@ -1,3 +1,7 @@
+import { createBackupActivities } from './backups';
+import { createRestoreActivities } from './backupRestore';
+import { createBackupStoreActivities } from './backupStore';
+import { createCronActivities } from './cron';
 import type { ActivityDeps } from './deps';
 import { createMigrateActivities } from './migrate';
 import { createPlatformActivities } from './platform';
@@ -5,10 +9,7 @@ import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
 import { createSecretActivities } from './secrets';
 import { createSiteActivities } from './sites';
-import { createCronActivities } from './cron';
-import { createBackupActivities } from './backups';
-import { createRestoreActivities } from './backupRestore';
-import { createBackupStoreActivities } from './backupStore';
+import { createUpgradeActivities } from './upgrade';
 
 export type { ActivityDeps } from './deps';
 
@@ -19,8 +20,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
     ...createRouteActivities(deps),
-    ...createCronActivities(deps),
     ...createSecretActivities(deps),
+    ...createCronActivities(deps),
+    ...createUpgradeActivities(deps),
     ...createBackupActivities(deps),
     ...createRestoreActivities(deps),
     ...createBackupStoreActivities(deps),

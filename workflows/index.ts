@@ -4,6 +4,8 @@ export { createSite } from './createSite';
 export { deleteSite } from './deleteSite';
 export { rotateSiteSecrets } from './rotateSiteSecrets';
 export { siteCron } from './siteCron';
+export { upgradeSite } from './upgradeSite';
+export { upgradeFleet } from './upgradeFleet';
 export { backupSite } from './backupSite';
 export { restoreSite } from './restoreSite';
 export { fleetBackup } from './fleetBackup';

@@ -2,11 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { registerBackupCommands } from './backups';
 import { registerCronCommands } from './cron';
-import { registerMigrateCommands } from './migrate';
 import { validateCommandLine } from './guard';
+import { registerMigrateCommands } from './migrate';
 import { registerPlatformCommands } from './platform';
 import { registerSecretCommands } from './secrets';
 import { registerSiteCommands } from './sites';
+import { registerUpgradeCommands } from './upgrade';
 import { CliError } from './output';
 import { ValidationError } from '../site/errors';
 
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<void> {
   registerBackupCommands(program);
   registerSecretCommands(program);
   registerCronCommands(program);
+  registerUpgradeCommands(program);
   await program.parseAsync(argv);
 }
 
