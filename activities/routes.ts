@@ -9,23 +9,43 @@ import { classified } from './failures';
 /** Varnish routing of one host, always rebuilt whole from the registry: the same state gives the same VCL. */
 export function createRouteActivities(deps: ActivityDeps) {
   const { docker, cfg, varnish } = deps;
+  // Syncs of one host run one at a time in this worker, so an older rendering never lands last.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function desiredVcl(host: string): Promise<{ vcl: string; routed: string[] }> {
+    const routes: Route[] = [];
+    for (const site of await listSites(deps.db(), host)) {
+      if (!site.activeContainer || site.status === 'deleting') continue;
+      const info = await inspectContainer(docker, site.activeContainer);
+      if (!info?.State.Running) continue; // a VCL naming a missing host would not compile
+      await connectNetwork(docker, siteNames(cfg.prefix, site.spec.slug).network, varnish.container);
+      routes.push({ slug: site.spec.slug, domains: site.spec.domains, backendHost: site.activeContainer, healthPath: profileOf(site.spec.platform).healthPath });
+    }
+    return { vcl: renderVcl(routes), routed: routes.map((r) => r.slug) };
+  }
+
+  async function sync(host: string): Promise<{ vcl: string; routed: string[] }> {
+    // Another worker process may switch in between: switch until what is active matches the
+    // registry as read after the switch, so the last writer always leaves the current state.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const want = await desiredVcl(host);
+      await varnish.switchTo(vclName(want.vcl), want.vcl);
+      const now = await desiredVcl(host);
+      const active = await varnish.activeName();
+      if (now.vcl === want.vcl && active?.startsWith(vclName(want.vcl))) return { vcl: active, routed: want.routed };
+    }
+    throw new Error(`routes of host ${host} kept changing during 5 switches; retrying`);
+  }
+
   return classified({
     /**
      * Renders the VCL from the sites on this host that have a live web container, loads it if it
      * is new, switches to it and discards older ones. Returns the active VCL's name and routed slugs.
      */
     async syncRoutes(host: string): Promise<{ vcl: string; routed: string[] }> {
-      const routes: Route[] = [];
-      for (const site of await listSites(deps.db(), host)) {
-        if (!site.activeContainer || site.status === 'deleting') continue;
-        const info = await inspectContainer(docker, site.activeContainer);
-        if (!info?.State.Running) continue; // a VCL naming a missing host would not compile
-        await connectNetwork(docker, siteNames(cfg.prefix, site.spec.slug).network, varnish.container);
-        routes.push({ slug: site.spec.slug, domains: site.spec.domains, backendHost: site.activeContainer, healthPath: profileOf(site.spec.platform).healthPath });
-      }
-      const vcl = renderVcl(routes);
-      const active = await varnish.switchTo(vclName(vcl), vcl);
-      return { vcl: active, routed: routes.map((r) => r.slug) };
+      const run = queue.then(() => sync(host));
+      queue = run.catch(() => undefined);
+      return run;
     },
   });
 }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { exec, execOk } from './docker';
+import { CommandError } from './errors';
 
 /** varnishadm over `docker exec` in the host's Varnish container. */
 export class Varnish {
@@ -31,6 +32,10 @@ export class Varnish {
       .map((cols) => ({ status: cols[0]!, name: cols[cols.length - 1]! }));
   }
 
+  async activeName(): Promise<string | undefined> {
+    return (await this.listVcls()).find((v) => v.status === 'active')?.name;
+  }
+
   /**
    * Loads `vcl` under `name`, makes it the active configuration, then discards every other
    * Tutti VCL. A VCL that does not compile leaves the active one in place.
@@ -45,7 +50,10 @@ export class Varnish {
     if (!same || use !== name) {
       const path = `/etc/varnish/tutti/${use}.vcl`;
       await execOk(this.docker, this.container, ['tee', path], { stdin: vcl });
-      await this.adm(['vcl.load', use, path]);
+      await this.adm(['vcl.load', use, path]).catch((err: unknown) => {
+        // loaded meanwhile by another caller with the same content: that is what we wanted
+        if (!(err instanceof CommandError && /already a vcl/i.test(err.outputTail))) throw err;
+      });
     }
     await this.adm(['vcl.use', use]);
     for (const v of await this.listVcls()) {
