@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 /** Readiness as named wait strategies: each failure message names what was awaited and the limit. */
 export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, opts: { timeoutMs: number; intervalMs?: number }): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
@@ -24,7 +26,6 @@ export interface HttpAnswer {
 
 /** GET `url` with a Host header, as a browser behind Varnish would. Never throws for HTTP statuses. */
 export async function httpGet(url: string, host?: string, timeoutMs = 10_000): Promise<HttpAnswer> {
-  const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: host ? { host } : {}, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
