@@ -68,7 +68,7 @@ async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, 
   const load = await baselineLoad(mariadb, database);
   worker.resetPeak();
   say('  tutti: restoreSite (verify, load, counts, swap)');
-  const handle = await startRestoreSite(client, cfg, { site: slug, backupId: backup.value.backupId });
+  const handle = await startRestoreSite(client, cfg, { site: slug, backupId: backup.value.backupId, safetyBackup: false });
   const restore = await timed(async () => (await handle.result()) as RestoreResult);
   const restoreRssMb = worker.peakRssKb() / 1024;
   const restoreSteps = await activitySeconds(client, handle.workflowId, handle.firstExecutionRunId);

@@ -1,12 +1,13 @@
 import { CancellationScope, isCancellation, log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { restoreSiteInputSchema, type RestoreSiteInput } from '../src/backup/inputs';
 import type { Manifest } from '../src/backup/manifest';
+import { innermostMessage } from '../src/backup/report';
 import type { SiteRecord } from '../src/infra/registry';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../src/site/errors';
 import type { Color } from '../src/site/names';
 import { slugFromDomain, type SiteSpec } from '../src/site/spec';
-import { BACKUP_STORE, BACKUP_TRANSFER } from './backupSite';
+import { BACKUP_STORE, BACKUP_TRANSFER, takeBackup } from './backupSite';
 import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
 import { removeSite } from './createSite';
 import { hostActivities, sharedActivities } from './hostActivities';
@@ -22,13 +23,16 @@ export interface RestoreResult {
   rows: number;
   files: number;
   seconds: number;
+  /** In place: the backup of the live site taken just before (reason pre-restore), if any. */
+  safetyBackup: string | null;
 }
 
 /**
  * Restores a backup. The backup is verified (manifest, sizes, checksums) before anything is
  * created. In place, it fills a new generation of database and volume, checks the counts against
  * the manifest, starts a web container of the other color on it and switches the route; the live
- * generation is removed only once the site answers from the new one. With `to` (or for a site
+ * generation is removed only once the site answers from the new one, and a backup of it is taken
+ * first (`safetyBackup`, default on). With `to` (or for a site
  * the registry does not know) it builds a new site from the backup instead. ID `site/<target>`.
  */
 export async function restoreSite(rawInput: RestoreSiteInput): Promise<RestoreResult> {
@@ -43,7 +47,7 @@ export async function restoreSite(rawInput: RestoreSiteInput): Promise<RestoreRe
     setCurrentDetails(`verifying backup ${input.backupId} of ${input.site}: manifest and checksums`);
     const manifest = await sharedActivities(BACKUP_STORE).verifyBackup(input.site, input.backupId);
     const existing = input.to ? null : await registry.getSite(input.site);
-    const r = existing ? await restoreInPlace(existing, manifest) : await restoreAsNewSite(target, manifest, input.to, input.host);
+    const r = existing ? await restoreInPlace(existing, manifest, input.safetyBackup) : await restoreAsNewSite(target, manifest, input.to, input.host);
     const result: RestoreResult = { ...r, from: { site: input.site, backupId: input.backupId }, seconds: Math.round((Date.now() - started) / 100) / 10 };
     await registry.auditEnd('completed', `restored ${input.site}/${input.backupId} (${result.mode}) in ${result.seconds} s: ${result.rows} rows, ${result.files} files`);
     return result;
@@ -64,7 +68,7 @@ function step(slug: string, what: string): void {
   log.info(what, { site: slug });
 }
 
-async function restoreInPlace(site: SiteRecord, manifest: Manifest): Promise<Restored> {
+async function restoreInPlace(site: SiteRecord, manifest: Manifest, safetyBackup: boolean): Promise<Restored> {
   const registry = sharedActivities(REGISTRY);
   const host = hostActivities(site.spec.host, HOST_STEP);
   const transfer = hostActivities(site.spec.host, BACKUP_TRANSFER);
@@ -75,6 +79,8 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest): Promise<Res
   const oldContainer = site.activeContainer;
   const color: Color = oldContainer?.endsWith('-web-blue') ? 'green' : 'blue';
   const newContainer = await host.webContainerName(spec.slug, color);
+  // Before anything changes: what the site holds now, so even restoring the wrong backup loses nothing.
+  const safety = safetyBackup ? await safetyBackupOf(site) : null;
   let switched = false;
   try {
     step(spec.slug, `clearing leftovers of an earlier restore (${newContainer}, generation ${next})`);
@@ -98,7 +104,7 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest): Promise<Res
     step(spec.slug, `answering from generation ${next}; removing generation ${live}`);
     if (oldContainer && oldContainer !== web.name) await host.removeWebContainer(spec.slug, oldContainer);
     await host.removeGeneration(spec.slug, live);
-    return { site: spec.slug, mode: 'in-place', url: `http://${spec.domains[0]}/`, generation: next, container: web.name, rows: db.rows, files: files.entries };
+    return { site: spec.slug, mode: 'in-place', url: `http://${spec.domains[0]}/`, generation: next, container: web.name, rows: db.rows, files: files.entries, safetyBackup: safety };
   } catch (err) {
     step(spec.slug, `restore failed (${errorMessage(err)}); the live generation ${live} stays`);
     await CancellationScope.nonCancellable(async () => {
@@ -110,6 +116,18 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest): Promise<Res
       await host.removeGeneration(spec.slug, next);
     });
     throw err;
+  }
+}
+
+async function safetyBackupOf(site: SiteRecord): Promise<string> {
+  try {
+    return (await takeBackup(site, 'pre-restore')).backupId;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    throw ApplicationFailure.nonRetryable(
+      `the safety backup of ${site.spec.slug} before the restore failed (${innermostMessage(err)}); nothing was changed. To restore anyway, without a copy of the live site: tutti restore --no-safety-backup (UI: "safetyBackup": false)`,
+      FailureType.SafetyBackupFailed,
+    );
   }
 }
 
@@ -144,7 +162,7 @@ async function restoreAsNewSite(slug: string, manifest: Manifest, to: string | u
     step(slug, 'checking the site through Varnish');
     await host.checkSiteAnswers(spec, manifest.spec.title);
     await registry.setSiteState(slug, { status: 'active' });
-    return { site: slug, mode: 'new-site', url: `http://${spec.domains[0]}/`, generation: 1, container: web.name, rows: db.rows, files: files.entries };
+    return { site: slug, mode: 'new-site', url: `http://${spec.domains[0]}/`, generation: 1, container: web.name, rows: db.rows, files: files.entries, safetyBackup: null };
   } catch (err) {
     step(slug, `restore failed (${errorMessage(err)}); removing what was made`);
     await CancellationScope.nonCancellable(() => removeSite(spec, hostActivities(spec.host, HOST_STEP), registry));

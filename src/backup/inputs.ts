@@ -22,6 +22,8 @@ export const restoreSiteInputSchema = z
     slug: slugSchema.optional(),
     /** Docker host of a new site (default: the control plane's). */
     host: hostSchema.optional(),
+    /** In place: back up the live site first, so restoring the wrong backup loses nothing (default true). */
+    safetyBackup: z.boolean().default(true),
     requestedBy: requestedBySchema.optional(),
   })
   .strict()

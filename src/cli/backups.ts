@@ -102,15 +102,16 @@ export function registerBackupCommands(program: Command): void {
     .requiredOption('--backup <id>', 'backup ID (see tutti backup list <site>)')
     .option('--to <domain>', 'restore into a new site answering on this domain')
     .option('--slug <slug>', 'slug of the new site with --to')
+    .option('--no-safety-backup', 'in place: do not back up the live site first (e.g. when its database is gone)')
     .option('--wait', 'show progress and exit non-zero on failure')
     .option('--json', 'machine-readable output')
-    .action((site: string, opts: { backup: string; to?: string; slug?: string; wait?: boolean; json?: boolean }) =>
+    .action((site: string, opts: { backup: string; to?: string; slug?: string; safetyBackup: boolean; wait?: boolean; json?: boolean }) =>
       withClient(async (client, cfg) => {
-        const handle = await startRestoreSite(client, cfg, { site, backupId: opts.backup, to: opts.to, slug: opts.slug });
+        const handle = await startRestoreSite(client, cfg, { site, backupId: opts.backup, to: opts.to, slug: opts.slug, ...(opts.safetyBackup ? {} : { safetyBackup: false }) });
         if (!opts.wait) return void process.stdout.write(`started restoreSite ${handle.workflowId}\n`);
         const r = await waitFor<RestoreResult>(client, handle, 'restore');
         if (opts.json) printJson(r);
-        else process.stdout.write(`restored ${r.from.site}/${r.from.backupId} into ${r.site} (${r.mode}, generation ${r.generation}) in ${r.seconds} s: ${r.rows} rows, ${r.files} files; live at ${r.url}\n`);
+        else process.stdout.write(`restored ${r.from.site}/${r.from.backupId} into ${r.site} (${r.mode}, generation ${r.generation}) in ${r.seconds} s: ${r.rows} rows, ${r.files} files; live at ${r.url}${r.safetyBackup ? `\nthe site as it was before: backup ${r.safetyBackup}` : ''}\n`);
       }),
     );
 }

@@ -21,6 +21,8 @@ export const FailureType = {
   BackupFailed: 'BackupFailed',
   /** A restore drill (verifyBackup) could not restore or check the backup. */
   RestoreDrillFailed: 'RestoreDrillFailed',
+  /** The backup of the live site an in-place restore takes first failed; nothing was changed. */
+  SafetyBackupFailed: 'SafetyBackupFailed',
   /** A migration source (dump or files archive) is missing or unreadable. */
   SourceNotFound: 'SourceNotFound',
   /** A migration source is hostile or unusable (entry escaping the target, device node, bomb, not one database's dump). */

@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { OBJECT, objectKey, sitePrefix } from '../../src/backup/layout';
 import { startBackupSite, startRestoreSite } from '../../src/client/backups';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
@@ -76,5 +77,24 @@ describe('backupSite survives a worker SIGKILLed mid-upload', () => {
     const restoredDb = await liveDatabase(cfg, SLUG);
     expect(restoredDb).not.toBe(database);
     expect(await tableChecksums(cfg, restoredDb)).toEqual(before);
+  });
+
+  it('a cancelled backup aborts its upload and stops its dump, leaving nothing', async () => {
+    const database = await liveDatabase(cfg, SLUG);
+    await bulkRows(cfg, database, 'tutti_bulk_more', 250); // long enough to be cancelled mid-upload
+    const bucket = testBucket(cfg);
+    const objectsBefore = (await bucket.list(sitePrefix(cfg.s3.prefix, SLUG))).map((o) => o.key).sort();
+    const handle = await startBackupSite(client, cfg, { site: SLUG });
+    await waitUntil('multipart upload', async () => ((await bucket.listUploads(sitePrefix(cfg.s3.prefix, SLUG))).length ? true : undefined), { timeoutMs: 120_000, intervalMs: 100 });
+    await handle.cancel();
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(await dumpProcesses(cfg, database)).toBe(0);
+    expect(await bucket.listUploads(sitePrefix(cfg.s3.prefix, SLUG))).toEqual([]);
+    expect((await bucket.list(sitePrefix(cfg.s3.prefix, SLUG))).map((o) => o.key).sort()).toEqual(objectsBefore);
   });
 });

@@ -55,6 +55,9 @@ describe('backupSite and restoreSite in place', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const statuses = await poll.stop();
     expect(restored).toMatchObject({ mode: 'in-place', generation: 2, container: siteNames(w.cfg.prefix, SLUG).webContainer('green') });
+    // the vandalised state was saved first: restoring the wrong backup would have lost nothing
+    const safety = await testBucket(w.cfg).readText(objectKey(w.cfg.s3.prefix, SLUG, restored.safetyBackup!, OBJECT.manifest));
+    expect(parseManifest(safety!, { slug: SLUG, backupId: restored.safetyBackup! })).toMatchObject({ reason: 'pre-restore', database: { counts: { triggers: 0, routines: 0 } } });
     expect(statuses.length).toBeGreaterThan(20);
     expect(statuses.filter((s) => s.status !== 200)).toEqual([]);
 
