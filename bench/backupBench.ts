@@ -9,6 +9,7 @@ import type { RestoreResult } from '../workflows/restoreSite';
 import { testBucket } from '../test/helpers/backupHelpers';
 import { testClient } from '../test/helpers/platform';
 import { WorkerProcess } from '../test/helpers/workerProcess';
+import { loadavg } from 'node:os';
 import { baselineDump, baselineLoad, generate, timed } from './backupBaseline';
 
 /**
@@ -23,10 +24,28 @@ interface Row {
   backup: number;
   baselineLoad: number;
   restore: number;
+  backupSteps: Record<string, number>;
   restoreSteps: Record<string, number>;
-  backupRssMb: number;
-  restoreRssMb: number;
-  idleRssMb: number;
+  /** Worker RSS when the phase started, its peak during the phase (MB), and the CPU seconds it used. */
+  backupMem: Phase;
+  restoreMem: Phase;
+  /** 1-minute load average before the backup and after the restore: this box may be shared. */
+  load: [number, number];
+}
+
+interface Phase {
+  startMb: number;
+  peakMb: number;
+  cpuSeconds: number;
+}
+
+/** Measures the worker process across `fn`: RSS at the start, peak RSS (VmHWM reset first), CPU seconds. */
+async function phase<T>(worker: WorkerProcess, fn: () => Promise<T>): Promise<{ value: T; seconds: number; mem: Phase }> {
+  worker.resetPeak();
+  const startMb = worker.rssKb() / 1024;
+  const cpu = worker.cpuSeconds();
+  const { value, seconds } = await timed(fn);
+  return { value, seconds, mem: { startMb, peakMb: worker.peakRssKb() / 1024, cpuSeconds: worker.cpuSeconds() - cpu } };
 }
 
 const say = (line: string) => process.stdout.write(line + '\n');
@@ -57,20 +76,18 @@ async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, 
   await generate(mariadb, database, mb, say);
 
   say('  baseline: mariadb-dump --single-transaction > /dev/null');
+  const loadBefore = loadavg()[0]!;
   const dump = await baselineDump(mariadb, database);
-  const idleRssMb = worker.peakRssKb() / 1024;
-  worker.resetPeak();
   say('  tutti: backupSite');
-  const backup = await timed(async () => (await (await startBackupSite(client, cfg, { site: slug })).result()) as BackupResult);
-  const backupRssMb = worker.peakRssKb() / 1024;
+  const backupHandle = await startBackupSite(client, cfg, { site: slug });
+  const backup = await phase(worker, async () => (await backupHandle.result()) as BackupResult);
+  const backupSteps = await activitySeconds(client, backupHandle.workflowId, backupHandle.firstExecutionRunId);
 
   say('  baseline: mariadb < dump.sql');
   const load = await baselineLoad(mariadb, database);
-  worker.resetPeak();
-  say('  tutti: restoreSite (verify, load, counts, swap)');
+  say('  tutti: restoreSite (verify, load, counts, swap; no safety backup)');
   const handle = await startRestoreSite(client, cfg, { site: slug, backupId: backup.value.backupId, safetyBackup: false });
-  const restore = await timed(async () => (await handle.result()) as RestoreResult);
-  const restoreRssMb = worker.peakRssKb() / 1024;
+  const restore = await phase(worker, async () => (await handle.result()) as RestoreResult);
   const restoreSteps = await activitySeconds(client, handle.workflowId, handle.firstExecutionRunId);
 
   await (await startDeleteSite(client, cfg, { site: slug, finalBackup: false })).result();
@@ -83,30 +100,32 @@ async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, 
     backup: backup.seconds,
     baselineLoad: load.seconds,
     restore: restore.seconds,
+    backupSteps,
     restoreSteps,
-    backupRssMb,
-    restoreRssMb,
-    idleRssMb,
+    backupMem: backup.mem,
+    restoreMem: restore.mem,
+    load: [loadBefore, loadavg()[0]!],
   };
 }
 
 function report(rows: Row[]): void {
-  say('\nsize     dump     stored | mariadb-dump  backupSite  ratio | mariadb<dump  restoreSite  ratio | worker peak RSS: idle  backup  restore');
+  say('\nsize      dump  stored | mariadb-dump  backupSite  ratio | mariadb<dump  restoreSite  ratio');
   for (const r of rows) {
     say(
-      `${String(r.mb).padStart(5)} MB ${fixed(r.dumpMb, 0).padStart(5)} MB ${fixed(r.storedMb, 0).padStart(5)} MB | ` +
+      `${String(r.mb).padStart(5)} MB ${fixed(r.dumpMb, 0).padStart(5)} MB ${fixed(r.storedMb, 0).padStart(4)} MB | ` +
         `${fixed(r.baselineDump).padStart(10)} s ${fixed(r.backup).padStart(9)} s ${fixed(r.backup / r.baselineDump, 2).padStart(5)}x | ` +
-        `${fixed(r.baselineLoad).padStart(10)} s ${fixed(r.restore).padStart(10)} s ${fixed(r.restore / r.baselineLoad, 2).padStart(5)}x | ` +
-        `${fixed(r.idleRssMb, 0).padStart(21)} MB ${fixed(r.backupRssMb, 0).padStart(4)} MB ${fixed(r.restoreRssMb, 0).padStart(5)} MB`,
+        `${fixed(r.baselineLoad).padStart(10)} s ${fixed(r.restore).padStart(10)} s ${fixed(r.restore / r.baselineLoad, 2).padStart(5)}x`,
     );
   }
-  for (const r of rows) {
-    const steps = Object.entries(r.restoreSteps)
+  say('\nworker process (VmRSS at start, VmHWM during, CPU seconds)   backup                      restore              load average');
+  const mem = (p: Phase) => `${fixed(p.startMb, 0)} → peak ${fixed(p.peakMb, 0)} MB, ${fixed(p.cpuSeconds)} cpu-s`;
+  for (const r of rows) say(`${String(r.mb).padStart(5)} MB ${' '.repeat(50)} ${mem(r.backupMem).padEnd(28)} ${mem(r.restoreMem).padEnd(28)} ${fixed(r.load[0], 1)} → ${fixed(r.load[1], 1)}`);
+  const steps = (by: Record<string, number>) =>
+    Object.entries(by)
       .filter(([, s]) => s >= 0.5)
       .map(([k, s]) => `${k} ${fixed(s)} s`)
       .join(', ');
-    say(`restore of ${r.mb} MB, by activity (scheduled → completed): ${steps}`);
-  }
+  for (const r of rows) say(`${r.mb} MB by activity (scheduled → completed): backup ${steps(r.backupSteps)}; restore ${steps(r.restoreSteps)}`);
 }
 
 async function main(): Promise<void> {

@@ -68,6 +68,18 @@ export class WorkerProcess {
     return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
   }
 
+  /** Resident memory now, in kB (VmRSS). */
+  rssKb(): number {
+    const status = readFileSync(`/proc/${this.child!.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  }
+
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): number {
+    const fields = readFileSync(`/proc/${this.child!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
   /** Resets VmHWM to the current RSS (Linux: `5` to /proc/<pid>/clear_refs), to measure one phase. */
   resetPeak(): void {
     writeFileSync(`/proc/${this.child!.pid}/clear_refs`, '5');
