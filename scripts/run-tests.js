@@ -17,7 +17,7 @@ const failedFiles = [];
 for (const [name, args] of runs) {
   const json = join(out, `${name}.json`);
   const started = Date.now();
-  const r = spawnSync('npx', ['jest', ...args, '--forceExit', '--json', `--outputFile=${json}`], { stdio: 'inherit', env: { ...process.env, TUTTI_TEST_REUSE_BUNDLE: '1' } });
+  const r = spawnSync('npx', ['jest', ...args, '--forceExit', '--json', `--outputFile=${json}`], { stdio: 'inherit', timeout: 1_800_000, killSignal: 'SIGKILL', env: { ...process.env, TUTTI_TEST_REUSE_BUNDLE: '1' } });
   let result;
   try {
     result = JSON.parse(readFileSync(json, 'utf8'));
