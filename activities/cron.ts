@@ -39,11 +39,11 @@ function tailCollector(max = 64 * 1024) {
   };
 }
 
-function outcomeOf(exitCode: number): CronCommandReport['outcome'] {
+function outcomeOf(exitCode: number, seconds: number, limitSeconds: number): CronCommandReport['outcome'] {
   if (exitCode === 0) return 'ok';
   if (exitCode === CRON_LOCK_BUSY_EXIT) return 'busy';
-  // timeout(1): 124 after TERM, 137 when the grace period ended in KILL
-  if (exitCode === CRON_TIMEOUT_EXIT || exitCode === 137) return 'timed-out';
+  // timeout(1): 124 after TERM, 137 when the grace period ended in KILL (137 before the limit is another kill, e.g. out of memory)
+  if (exitCode === CRON_TIMEOUT_EXIT || (exitCode === 137 && seconds >= limitSeconds)) return 'timed-out';
   return 'failed';
 }
 
@@ -101,7 +101,8 @@ export function createCronActivities(deps: ActivityDeps) {
           const run = await execStream(docker, input.container, guardedCronArgv(argv, left), { user: profile.execUser, timeoutMs: (left + 60) * 1000 });
           run.stream.on('data', (b: Buffer) => out.push(b));
           const { exitCode, stderr } = await run.done;
-          const report = { command, exitCode, seconds: Math.round((Date.now() - started) / 100) / 10, outcome: outcomeOf(exitCode), outputTail: outputTail(`${out.text()}\n${stderr}`) };
+          const seconds = Math.round((Date.now() - started) / 100) / 10;
+          const report = { command, exitCode, seconds, outcome: outcomeOf(exitCode, seconds, left), outputTail: outputTail(`${out.text()}\n${stderr}`) };
           reports.push(report);
           if (report.outcome === 'busy') break;
         } finally {

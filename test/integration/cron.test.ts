@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
 import { describeCronSchedule, ensureCronSchedule, listCronScheduleSlugs } from '../../src/infra/cronSchedules';
 import { getCronSettings } from '../../src/infra/cronSettings';
+import { createDocker, exec } from '../../src/infra/docker';
 import { waitUntil } from '../../src/infra/wait';
 import { cronPolicy, cronScheduleId } from '../../src/site/cron';
 import { SA } from '../../src/site/searchAttributes';
@@ -25,6 +26,12 @@ async function runs(client: Client) {
     out.push({ id: w.workflowId, runId: w.runId, start: w.startTime.getTime(), close: w.closeTime?.getTime(), status: w.status.name });
   }
   return out.sort((a, b) => a.start - b.start);
+}
+
+/** Pauses the schedule and waits until a run it started just before has finished. */
+async function pauseAndSettle(client: Client, note = 'test'): Promise<void> {
+  await tutti('cron', 'pause', SLUG, '--note', note);
+  await waitUntil('no cron run under way', async () => ((await schedule(client)).info.runningActions.length === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
 }
 
 describe('site crons on Temporal Schedules', () => {
@@ -94,7 +101,7 @@ describe('site crons on Temporal Schedules', () => {
   });
 
   it('a failing cron is a failed run with its output tail, tagged, and shown by cron status', async () => {
-    await tutti('cron', 'pause', SLUG, '--note', 'failure test');
+    await pauseAndSettle(w.client, 'failure test');
     await scheduleEvent(w.cfg, container, 'tutti_test_fail', 'f1');
     const r = await tutti('cron', 'run', SLUG);
     expect(r.code).toBe(1);
@@ -133,7 +140,24 @@ describe('site crons on Temporal Schedules', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ site: SLUG, paused: false, every: 10, timeout: 120, skipped: after.info.numActionsSkippedOverlap });
   });
 
+  it('a cron past its time limit is stopped in the container and fails the run', async () => {
+    await pauseAndSettle(w.client);
+    expect((await tutti('cron', 'set', SLUG, '--timeout', '5s')).code).toBe(0);
+    await scheduleEvent(w.cfg, container, 'tutti_test_slow', 60);
+    const started = Date.now();
+    const r = await tutti('cron', 'run', SLUG);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('php /usr/local/bin/tutti-wp cron ran past its time limit of 5s and was stopped');
+    expect(Date.now() - started).toBeLessThan(45_000);
+    // Nothing left running: the container's cron lock is free again.
+    const lock = await exec(createDocker(w.cfg.docker), container, ['flock', '-n', '/tmp/tutti-cron.lock', 'true'], { user: 'www-data' });
+    expect(lock.exitCode).toBe(0);
+    expect((await tutti('cron', 'set', SLUG, '--timeout', '2m')).code).toBe(0);
+    await tutti('cron', 'resume', SLUG);
+  });
+
   it('skips, with the reason, while an upgrade, restore or migration holds the site', async () => {
+    await pauseAndSettle(w.client);
     // A lifecycle run nobody serves stands for a long migration waiting for approval.
     const lifecycle = await w.client.workflow.start('migrateSite', { workflowId: `site/${SLUG}`, taskQueue: 'tutti-test-nobody', args: [{}] });
     try {
@@ -143,6 +167,7 @@ describe('site crons on Temporal Schedules', () => {
       expect(r.stderr).toMatch(/cron of cronwp skipped: site is busy with migrateSite since \d{4}-/);
     } finally {
       await lifecycle.terminate('test done');
+      await tutti('cron', 'resume', SLUG);
     }
   });
 
