@@ -14,7 +14,7 @@ import { cronScheduleId } from '../src/site/cron';
 import { buildDeps } from '../src/worker/deps';
 import { createWorkers } from '../src/worker/worker';
 import type { SiteCronResult } from '../workflows/siteCron';
-import { createStubContainer, createStubSites, directExecMs, startNsOf, type StubSite } from './cronSites';
+import { createStubContainer, createStubSites, directExecMs, removeStubContainers, startNsOf, type StubSite } from './cronSites';
 
 /**
  * bench/cron: what Temporal adds to a cron run. For each of N sites, the time from a schedule's
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     process.stdout.write(`  machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; workflow start times have ms precision, fire times are whole seconds (nominal)\n`);
   } finally {
     for (const s of sites) await removeCronSchedule(client, s.slug).catch(() => undefined);
+    await removeStubContainers(docker, cfg, [...sites.map((s) => s.slug), 'bench-direct']).catch(() => undefined);
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.allSettled(running);
     await connection.close();

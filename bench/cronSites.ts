@@ -1,5 +1,5 @@
 import type { TuttiConfig } from '../src/config';
-import { ensureContainer, exec, type Docker } from '../src/infra/docker';
+import { ensureContainer, exec, removeContainer, type Docker } from '../src/infra/docker';
 import type { Db } from '../src/infra/mariadb';
 import { claimSite, updateSite } from '../src/infra/registry';
 import { guardedCronArgv } from '../src/site/cron';
@@ -28,7 +28,8 @@ export async function createStubContainer(docker: Docker, cfg: TuttiConfig, slug
       name: container,
       image: BASE_IMAGE,
       labels: { ...siteLabels(cfg.prefix, slug, 'web', cfg.hostName), [LABEL.color]: 'blue' },
-      cmd: ['sleep', 'infinity'],
+      // PID 1 ignores SIGTERM unless it traps it: `platform down` would wait 20 s per container.
+    cmd: ['sh', '-c', 'trap "exit 0" TERM INT; sleep infinity & wait'],
       network: platformNames(cfg.prefix).platformNetwork,
       memoryBytes: 32 * 1024 * 1024,
       restart: 'no',
@@ -72,4 +73,9 @@ export async function directExecMs(docker: Docker, container: string, timeoutSec
   const r = await exec(docker, container, argv, { user: wordpress.execUser });
   if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${r.exitCode} in ${container}: ${r.stderr}`);
   return (startNsOf(r.stdout) - called) / 1e6;
+}
+
+/** Removes the stand-ins' containers (what Tutti's labels prove are the bench's). */
+export async function removeStubContainers(docker: Docker, cfg: TuttiConfig, slugs: string[]): Promise<void> {
+  for (const slug of slugs) await removeContainer(docker, siteNames(cfg.prefix, slug).webContainer('blue'), { prefix: cfg.prefix, site: slug });
 }
