@@ -60,3 +60,15 @@ export function earlierResult<T>(): T | undefined {
   const d = Context.current().info.heartbeatDetails as TransferProgress | undefined;
   return d?.result as T | undefined;
 }
+
+/** Heartbeats `{ step }` every second while `work` runs: for steps without a byte count (row counts, clearing a volume). */
+export async function heartbeatDuring<T>(step: string, work: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat({ step, bytesDone: 0 } satisfies TransferProgress);
+  const timer = setInterval(() => ctx.heartbeat({ step, bytesDone: 0 } satisfies TransferProgress), 1_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -16,7 +16,7 @@ import { HashCounter, Tap } from '../src/infra/streams';
 import { FailureType } from '../src/site/errors';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
 import { rootCause } from './backups';
-import { transfer } from './backupProgress';
+import { heartbeatDuring, transfer } from './backupProgress';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
@@ -94,10 +94,12 @@ export function createRestoreActivities(deps: ActivityDeps) {
     async loadDatabase(input: LoadInput): Promise<{ database: string; tables: number; rows: number }> {
       await refuseLive(input.slug, input.generation);
       const database = siteNames(cfg.prefix, input.slug).databaseOf(input.generation);
-      await stopTool(docker, mariadb, 'load', database, deps.db());
-      // The site user's grant names the database, so it survives the drop and re-create.
-      await dropDatabase(deps.db(), database);
-      await ensureDatabase(deps.db(), database);
+      await heartbeatDuring(`clearing ${database}`, async () => {
+        await stopTool(docker, mariadb, 'load', database, deps.db());
+        // The site user's grant names the database, so it survives the drop and re-create.
+        await dropDatabase(deps.db(), database);
+        await ensureDatabase(deps.db(), database);
+      });
       const scan = new DumpScan();
       const pipe = await execPipe(docker, mariadb, loadArgv(database), { stdin: true });
       let result: { exitCode: number; stderr: string };
@@ -111,7 +113,7 @@ export function createRestoreActivities(deps: ActivityDeps) {
         const why = `loading backup ${input.from.backupId} into ${database} failed (mariadb exited ${result.exitCode}): ${tailOf(result.stderr, 2)}`;
         throw TRANSIENT_LOAD.test(result.stderr) ? ApplicationFailure.retryable(why, FailureType.CommandFailed) : ApplicationFailure.nonRetryable(why, FailureType.BackupCorrupt);
       }
-      const actual = { counts: await databaseCounts(deps.db(), database), rows: await tableRowCounts(deps.db(), database) };
+      const actual = await heartbeatDuring(`counting the rows of ${database}`, async () => ({ counts: await databaseCounts(deps.db(), database), rows: await tableRowCounts(deps.db(), database) }));
       const problems = compareDatabase(input.manifest.database, actual);
       if (problems.length) {
         throw ApplicationFailure.nonRetryable(`restored database ${database} does not match the manifest of ${input.from.backupId}: ${problems.slice(0, 5).join('; ')}`, FailureType.BackupCorrupt);
@@ -125,12 +127,12 @@ export function createRestoreActivities(deps: ActivityDeps) {
       const volume = siteNames(cfg.prefix, input.slug).filesVolumeOf(input.generation);
       const job = { name: `${cfg.prefix}-site-${input.slug}-job-restore`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, input.slug, 'job', input.host), binds: [`${volume}:/files`] };
       return withJobContainer(docker, job, { prefix: cfg.prefix, site: input.slug }, async (container) => {
-        await execOk(docker, container, ['find', '/files', '-mindepth', '1', '-delete']);
+        await heartbeatDuring(`clearing ${volume}`, () => execOk(docker, container, ['find', '/files', '-mindepth', '1', '-delete']));
         const scan = new TarScan();
         const pipe = await execPipe(docker, container, ['tar', '--numeric-owner', '-C', '/files', '-xpf', '-'], { stdin: true });
         const r = await streamFromS3(`extracting files into ${volume}`, input.from, input.manifest.objects.files, pipe, new Tap((c) => scan.feed(c)));
         if (r.exitCode !== 0) throw ApplicationFailure.nonRetryable(`extracting files of backup ${input.from.backupId} failed (tar exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.BackupCorrupt);
-        const found = (await execOk(docker, container, ['find', '/files', '-printf', '.'])).stdout.length;
+        const found = (await heartbeatDuring(`counting the files in ${volume}`, () => execOk(docker, container, ['find', '/files', '-printf', '.']))).stdout.length;
         if (found !== input.manifest.files.entries) {
           throw ApplicationFailure.nonRetryable(`volume ${volume} holds ${found} entries after extraction, the manifest says ${input.manifest.files.entries}`, FailureType.BackupCorrupt);
         }

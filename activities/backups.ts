@@ -16,7 +16,7 @@ import { databaseExists } from '../src/infra/mariadb';
 import { FinalCheck, HashCounter, Tap } from '../src/infra/streams';
 import { FailureType } from '../src/site/errors';
 import { platformNames, siteLabels, siteNames } from '../src/site/names';
-import { earlierResult, heartbeatResult, transfer } from './backupProgress';
+import { earlierResult, heartbeatDuring, heartbeatResult, transfer } from './backupProgress';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
@@ -85,11 +85,12 @@ export function createBackupActivities(deps: ActivityDeps) {
       if (!(await databaseExists(deps.db(), database))) {
         throw ApplicationFailure.nonRetryable(`database ${database} of site ${input.slug} does not exist; nothing to back up`, FailureType.SiteNotFound);
       }
-      const stopped = await stopTool(docker, mariadb, 'dump', database, deps.db());
-      const aborted = await bucket().abortUploads(key);
-      if (stopped.length || aborted) log.warn('cleaned up after an earlier attempt', { site: input.slug, stoppedDumps: stopped, abortedUploads: aborted });
-      const expected = await databaseCounts(deps.db(), database);
-      const versions = await toolVersions(docker, mariadb, deps.db());
+      const { expected, versions } = await heartbeatDuring(`preparing the dump of ${database}`, async () => {
+        const stopped = await stopTool(docker, mariadb, 'dump', database, deps.db());
+        const aborted = await bucket().abortUploads(key);
+        if (stopped.length || aborted) log.warn('cleaned up after an earlier attempt', { site: input.slug, stoppedDumps: stopped, abortedUploads: aborted });
+        return { expected: await databaseCounts(deps.db(), database), versions: await toolVersions(docker, mariadb, deps.db()) };
+      });
       const scan = new DumpScan();
       const tap = new Tap((chunk) => scan.feed(chunk));
       const pipe = await execPipe(docker, mariadb, dumpArgv(database));

@@ -49,6 +49,10 @@ export function followBytes(client: Client, handle: WorkflowHandle, title: strin
     async stop() {
       running = false;
       await loop;
+      // One last look, so even a run shorter than a poll leaves its final step on the screen.
+      await readProgress(client, handle)
+        .then((p) => show(p.details, p.transfer))
+        .catch(() => undefined);
       bar?.stop();
     },
   };
