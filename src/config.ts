@@ -224,7 +224,6 @@ export function keyIdOf(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1).replace(/\.key$/, '');
 }
 
-
 function parseDockerHost(value: string): TuttiConfig['docker'] {
   if (value.startsWith('unix://')) return { socketPath: value.slice('unix://'.length) };
   const m = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(value);
