@@ -24,7 +24,7 @@ describe('the bucket alone is enough', () => {
   it('after the site, its registry row, secrets, database and volume are gone: list and restore from S3, in place and --to', async () => {
     await sql(w.cfg, await liveDatabase(w.cfg, SLUG), "UPDATE wp_posts SET post_title = 'Lieder ohne Worte' WHERE post_title = 'Hello world!'");
     const created = await tutti(['backup', 'create', SLUG, '--wait', '--json']);
-    expect(created.stderr).toMatch(/^\[\d+s\] .*(database|files|manifest)/m); // progress lines (not a TTY)
+    expect(created.stderr).toMatch(/^\[\d+s\] .*(database|files|manifest|complete)/m); // progress lines (not a TTY)
     expect(created.status).toBe(0);
     const backup = JSON.parse(created.stdout) as BackupResult;
 
