@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -52,6 +53,8 @@ export function createBackupStoreActivities(deps: ActivityDeps) {
         if (err instanceof ObjectExistsError) throw ApplicationFailure.nonRetryable(err.message, FailureType.BackupCorrupt);
         throw err;
       }
+      log.info('backup manifest written', { backupId: m.backupId, key, bytes: m.objects.db.bytes + m.objects.files.bytes });
+      deps.onBackupWritten?.(m);
       return `s3://${cfg.s3.bucket}/${key}`;
     },
 

@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -38,6 +38,11 @@ export const GZIP_LEVEL = 1;
 export function rootCause(...results: PromiseSettledResult<unknown>[]): unknown {
   const reasons = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as { code?: string });
   return reasons.find((r) => r?.code !== 'ERR_STREAM_PREMATURE_CLOSE') ?? reasons[0];
+}
+
+/** An object's upload finished: its stored bytes count for the site (the activityType label names the object). */
+function countUploaded(site: string, bytes: number): void {
+  metricMeter.createCounter('tutti_backup_bytes_total', 'By', 'Compressed bytes of backup objects uploaded to S3, by site; activityType dumpDatabase is the database dump, archiveFiles the files archive').add(bytes, { site });
 }
 
 export function createBackupActivities(deps: ActivityDeps) {
@@ -106,6 +111,7 @@ export function createBackupActivities(deps: ActivityDeps) {
         if (err instanceof DumpFormatError) throw ApplicationFailure.nonRetryable(`dump of ${database} cannot be checked: ${err.message}`, FailureType.BackupIncomplete);
         throw err;
       }
+      countUploaded(input.slug, hash.bytes);
       const summary = scan.result();
       const part: DbPart = {
         object: { name: OBJECT.db, bytes: hash.bytes, sha256: hash.sha256(), rawBytes: summary.bytes, compression: 'gzip' },
@@ -151,6 +157,7 @@ export function createBackupActivities(deps: ActivityDeps) {
           if (err instanceof TarFormatError) throw ApplicationFailure.retryable(`archive of ${volume} is malformed: ${err.message}`, FailureType.BackupIncomplete);
           throw err;
         }
+        countUploaded(input.slug, hash.bytes);
         const r = scan.result();
         const part: FilesPart = {
           object: { name: OBJECT.files, bytes: hash.bytes, sha256: hash.sha256(), rawBytes: tap.bytes, compression: 'gzip' },

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type Docker from 'dockerode';
+import type { Manifest } from '../src/backup/manifest';
 import type { TuttiConfig } from '../src/config';
 import type { Db } from '../src/infra/mariadb';
 import type { SecretStore } from '../src/infra/secrets';
@@ -16,4 +17,6 @@ export interface ActivityDeps {
   s3: () => S3Client;
   /** The identity that started a workflow run (CLI user, UI), from its first history event. */
   starterIdentity: (workflowId: string, runId: string) => Promise<string>;
+  /** Told when a backup's manifest is written; the worker's metrics update that site's backup age at once. */
+  onBackupWritten?: (manifest: Manifest) => void;
 }

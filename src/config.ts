@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -81,6 +82,13 @@ export interface TuttiConfig {
     hostname: string;
     route: MailRoute;
   };
+  /** The worker's Prometheus endpoint (src/worker/metrics.ts): Temporal's runtime metrics and Tutti's own. */
+  metrics: {
+    /** `ip:port` the worker serves `/metrics` on; null when TUTTI_METRICS_ADDRESS=off. */
+    address: string | null;
+    /** How often the worker recomputes each site's backup age from the bucket. */
+    refreshSeconds: number;
+  };
 }
 
 const bool = (name: string) =>
@@ -113,6 +121,16 @@ const count = (name: string, min: number, max: number) =>
 const cron = z
   .string()
   .regex(/^(off|[0-9*/,-]+( [0-9*/,A-Za-z-]+){4})$/, 'must be a five-field cron expression such as "30 2 * * *" (UTC), or off')
+  .transform((v) => (v === 'off' ? null : v));
+
+// Temporal's exporter binds a socket address: an IP literal and a port, no host name.
+const metricsAddress = z
+  .string()
+  .refine((v) => {
+    if (v === 'off') return true;
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(v);
+    return !!m && isIP(m[1] ?? m[2]!) !== 0 && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
+  }, 'must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464, or off')
   .transform((v) => (v === 'off' ? null : v));
 
 export class ConfigError extends Error {
@@ -190,6 +208,10 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     codec: codecConfig(get, parse, dataDir, uiPort),
     cron: cronConfig(parse),
     mail: mailConfig(get, parse),
+    metrics: {
+      address: parse('TUTTI_METRICS_ADDRESS', metricsAddress, '127.0.0.1:9464'),
+      refreshSeconds: parse('TUTTI_METRICS_REFRESH_SECONDS', count('TUTTI_METRICS_REFRESH_SECONDS', 5, 86_400), '60'),
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, log, setCurrentDetails, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { backupIdFor } from '../src/backup/ids';
 import { backupSiteInputSchema, type BackupSiteInput } from '../src/backup/inputs';
 import { buildManifest, type BackupReason } from '../src/backup/manifest';
@@ -78,6 +78,7 @@ export async function takeBackup(site: SiteRecord, reason: BackupReason): Promis
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   setCurrentDetails(`${spec.slug}: backup ${backupId} complete: ${mb(result.dbBytes + result.filesBytes)} in ${result.seconds} s`);
+  log.info('backup complete', { backupId, reason, dbBytes: result.dbBytes, filesBytes: result.filesBytes, seconds: result.seconds });
   return result;
 }
 

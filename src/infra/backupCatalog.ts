@@ -22,13 +22,7 @@ export interface BackupListing {
  * checks those).
  */
 export async function listSiteBackups(bucket: BackupBucket, prefix: string, slug: string): Promise<BackupListing[]> {
-  const objects = await bucket.list(sitePrefix(prefix, slug));
-  const byId = new Map<string, Map<string, number>>();
-  for (const o of objects) {
-    const [id, name, ...rest] = o.key.slice(sitePrefix(prefix, slug).length).split('/');
-    if (!id || !name || rest.length || !backupTime(id)) continue;
-    byId.set(id, (byId.get(id) ?? new Map<string, number>()).set(name, o.size));
-  }
+  const byId = await backupFolders(bucket, prefix, slug);
   const listings: BackupListing[] = [];
   for (const [id, files] of byId) {
     const bytes = [...files.values()].reduce((a, b) => a + b, 0);
@@ -41,6 +35,33 @@ export async function listSiteBackups(bucket: BackupBucket, prefix: string, slug
     listings.push(listing);
   }
   return listings.sort((a, b) => b.id.localeCompare(a.id));
+}
+
+/**
+ * The site's newest good backup, or undefined when it has none. Reads manifests newest first and
+ * stops at the first good one, so it stays cheap for a site with a long history.
+ */
+export async function newestGoodBackup(bucket: BackupBucket, prefix: string, slug: string): Promise<(BackupListing & { manifest: Manifest }) | undefined> {
+  const byId = await backupFolders(bucket, prefix, slug);
+  for (const id of [...byId.keys()].sort().reverse()) {
+    const files = byId.get(id)!;
+    if (!files.has(OBJECT.manifest)) continue;
+    const listing = await judge(bucket, prefix, slug, id, files, [...files.values()].reduce((a, b) => a + b, 0));
+    if (listing.state === 'good' && listing.manifest) return { ...listing, manifest: listing.manifest };
+  }
+  return undefined;
+}
+
+/** A site's backup folders in the bucket: backup ID → object name → size. */
+async function backupFolders(bucket: BackupBucket, prefix: string, slug: string): Promise<Map<string, Map<string, number>>> {
+  const objects = await bucket.list(sitePrefix(prefix, slug));
+  const byId = new Map<string, Map<string, number>>();
+  for (const o of objects) {
+    const [id, name, ...rest] = o.key.slice(sitePrefix(prefix, slug).length).split('/');
+    if (!id || !name || rest.length || !backupTime(id)) continue;
+    byId.set(id, (byId.get(id) ?? new Map<string, number>()).set(name, o.size));
+  }
+  return byId;
 }
 
 async function judge(bucket: BackupBucket, prefix: string, slug: string, id: string, files: Map<string, number>, bytes: number): Promise<BackupListing> {

@@ -11,7 +11,7 @@ import { Varnish } from '../infra/varnish';
 import { platformNames } from '../site/names';
 
 /** Builds the activities' dependencies; DB and S3 clients are made on first use, so the worker starts before them. */
-export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<void> } {
+export function buildDeps(cfg: TuttiConfig, hooks: Pick<ActivityDeps, 'onBackupWritten'> = {}): ActivityDeps & { close(): Promise<void> } {
   const docker = createDocker(cfg.docker);
   const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
   let db: Db | undefined;
@@ -22,6 +22,7 @@ export function buildDeps(cfg: TuttiConfig): ActivityDeps & { close(): Promise<v
     docker,
     secrets,
     varnish: new Varnish(docker, platformNames(cfg.prefix).varnishContainer),
+    ...hooks,
     db() {
       db ??= connectHostDb(cfg);
       return db;

@@ -5,6 +5,13 @@ import { redactingInterceptor } from '../../activities/secretsRedaction';
 import { dataConverter } from '../codec';
 import type { TuttiConfig } from '../config';
 import { hostTaskQueue } from '../site/names';
+import { activityLogInterceptor } from './logging';
+
+/**
+ * Workflow interceptor modules (operation counts, `site` on log lines). A prebuilt bundle must be
+ * built with them: `bundleWorkflowCode({ workflowInterceptorModules })`.
+ */
+export const workflowInterceptorModules = [require.resolve('../../workflows/interceptors')];
 
 export interface TuttiWorkerOptions {
   cfg: TuttiConfig;
@@ -27,8 +34,10 @@ export async function createWorkers(opts: TuttiWorkerOptions): Promise<{ workers
   const roles = opts.roles ?? { orchestrator: true, host: true };
   // Payloads and failure messages leave this process encrypted (src/codec); activity failures leave it without secret values.
   const converter = dataConverter(cfg);
-  const interceptors = { activity: [redactingInterceptor(opts.deps.secrets)] };
+  // Log lines of activities name their site and run; workflow ones get the same from workflows/interceptors.ts.
+  const activity = [redactingInterceptor(opts.deps.secrets), activityLogInterceptor()];
   const workflowSource = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../../workflows') };
+  const interceptors = opts.workflowBundle ? { activity } : { activity, workflowModules: workflowInterceptorModules };
   const workers: Worker[] = [];
   if (roles.orchestrator) {
     workers.push(

@@ -4,6 +4,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failureConverterPath } from '../../src/codec';
 import { loadConfig } from '../../src/config';
+import { workflowInterceptorModules } from '../../src/worker/worker';
 
 /** Bundles the workflows once per run; each test's worker loads the bundle instead of re-bundling. */
 export default async function globalSetup(): Promise<void> {
@@ -16,7 +17,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.TUTTI_TEST_BUNDLE = codePath;
     return;
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, failureConverterPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
   await mkdir(dir, { recursive: true });
   await writeFile(codePath, code);
   process.env.TUTTI_TEST_BUNDLE = codePath;
