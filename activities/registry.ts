@@ -39,17 +39,12 @@ export function createRegistryActivities(deps: ActivityDeps) {
       await forgetSite(deps.db(), slug);
     },
 
-    /** Records the start of an operation; who started it comes from the run's first history event (UI or CLI identity). */
-    async auditStart(entry: { slug?: string; operation: string; requestedBy?: string; startedAt: string }): Promise<void> {
+    /** Records the start of an operation and returns who started it: the input's requestedBy, else the run's first history event's identity (UI or CLI). */
+    async auditStart(entry: { slug?: string; operation: string; requestedBy?: string; startedAt: string }): Promise<string> {
       const run = currentRun();
-      await auditStart(deps.db(), {
-        runId: run.runId,
-        workflowId: run.workflowId,
-        slug: entry.slug,
-        operation: entry.operation,
-        startedBy: entry.requestedBy ?? (await deps.starterIdentity(run.workflowId, run.runId)),
-        startedAt: entry.startedAt,
-      });
+      const startedBy = entry.requestedBy ?? (await deps.starterIdentity(run.workflowId, run.runId));
+      await auditStart(deps.db(), { runId: run.runId, workflowId: run.workflowId, slug: entry.slug, operation: entry.operation, startedBy, startedAt: entry.startedAt });
+      return startedBy;
     },
 
     async auditEnd(result: 'completed' | 'failed' | 'cancelled', detail: string): Promise<void> {

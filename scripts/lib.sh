@@ -74,3 +74,9 @@ ensure_toolchain() {
   ensure_go_tool minio "github.com/minio/minio@$MINIO_VERSION"
   scripts/images.sh ensure
 }
+
+# The browser tests drive Debian's Chromium through playwright-core (no browser download).
+ensure_chromium() {
+  if [ -n "${TUTTI_CHROMIUM:-}" ]; then [ -x "$TUTTI_CHROMIUM" ] || die "TUTTI_CHROMIUM=$TUTTI_CHROMIUM is not an executable"; return; fi
+  command -v chromium >/dev/null || { say chromium "installing Debian's chromium"; apt_install chromium; }
+}

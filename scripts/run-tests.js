@@ -9,8 +9,8 @@ const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 
 const out = mkdtempSync(join(tmpdir(), 'tutti-jest-'));
-const files = readdirSync('test/integration').filter((f) => f.endsWith('.test.ts')).sort();
-const runs = [['unit', ['--selectProjects', 'unit']], ...files.map((f) => [f, [`test/integration/${f}`]])];
+const suites = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => [f, [`${dir}/${f}`]]);
+const runs = [['unit', ['--selectProjects', 'unit']], ...suites('test/integration'), ...suites('test/browser')];
 let passed = 0;
 let failed = 0;
 const failedFiles = [];

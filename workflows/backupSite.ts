@@ -4,7 +4,7 @@ import { backupSiteInputSchema, type BackupSiteInput } from '../src/backup/input
 import { buildManifest, type BackupReason } from '../src/backup/manifest';
 import type { SiteRecord } from '../src/infra/registry';
 import { FailureType } from '../src/site/errors';
-import { errorMessage, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
+import { errorMessage, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart } from './common';
 import { hostActivities, sharedActivities } from './hostActivities';
 
 /**
@@ -90,7 +90,7 @@ export async function backupSite(rawInput: BackupSiteInput): Promise<BackupResul
   const site = await registry.getSite(input.site);
   if (!site) throw ApplicationFailure.nonRetryable(`site ${input.site} does not exist; see tutti site list (its old backups: tutti backup list ${input.site})`, FailureType.SiteNotFound);
   tagRun({ site: site.spec.slug, domains: site.spec.domains, host: site.spec.host, operation: 'backupSite' });
-  await registry.auditStart({ slug: input.site, operation: 'backupSite', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  await recordStart({ slug: input.site, operation: 'backupSite', requestedBy: input.requestedBy });
   try {
     const result = await takeBackup(site, input.reason);
     await registry.auditEnd('completed', `backup ${result.backupId} (${input.reason}): ${mb(result.dbBytes)} database, ${mb(result.filesBytes)} files`);

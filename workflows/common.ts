@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { hostActivities, sharedActivities } from './hostActivities';
 import type { z } from 'zod';
 import { FailureType, ValidationError } from '../src/site/errors';
@@ -52,6 +52,18 @@ export function tagRun(tags: { site?: string; domains?: string[]; host?: string;
   upsertSearchAttributes(pairs as Parameters<typeof upsertSearchAttributes>[0]);
 }
 
+/**
+ * Writes the start of an operation to the audit log, and tags the run with who started it when
+ * its starter did not (a run started from the UI's form carries no TuttiStartedBy of its own).
+ */
+export async function recordStart(entry: { slug?: string; operation: string; requestedBy?: string }): Promise<void> {
+  const startedBy = await sharedActivities(REGISTRY).auditStart({ ...entry, startedAt: workflowInfo().startTime.toISOString() });
+  // runs that began before this tag existed replay without it
+  if (patched('tag-started-by') && typeof startedBy === 'string' && !workflowInfo().typedSearchAttributes.get(SA.startedBy)) {
+    upsertSearchAttributes([{ key: SA.startedBy, value: startedBy }]);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof ApplicationFailure || err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
@@ -72,7 +84,7 @@ export async function beginSiteOperation(slug: string, operation: string, reques
   if (!site) throw ApplicationFailure.nonRetryable(`site ${slug} does not exist; see tutti site list`, FailureType.SiteNotFound);
   const spec = site.spec;
   tagRun({ site: spec.slug, domains: spec.domains, host: spec.host, operation });
-  await registry.auditStart({ slug: spec.slug, operation, requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  await recordStart({ slug: spec.slug, operation, requestedBy });
   const step = (what: string) => {
     setCurrentDetails(`${spec.slug}: ${what}`);
     log.info(what, { site: spec.slug, operation });

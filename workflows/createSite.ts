@@ -1,6 +1,6 @@
-import { CancellationScope, isCancellation, log, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, setCurrentDetails } from '@temporalio/workflow';
 import { createSiteInputSchema, resolveSiteSpec, slugFromDomain, type CreateSiteInput, type SiteSpec } from '../src/site/spec';
-import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
+import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart } from './common';
 import { hostActivities, sharedActivities } from './hostActivities';
 
 export interface CreateSiteResult {
@@ -24,7 +24,7 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
   const registry = sharedActivities(REGISTRY);
   const spec: SiteSpec = resolveSiteSpec(input, await registry.siteDefaults());
   tagRun({ site: spec.slug, domains: spec.domains, host: spec.host, operation: 'createSite' });
-  await registry.auditStart({ slug: spec.slug, operation: 'createSite', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  await recordStart({ slug: spec.slug, operation: 'createSite', requestedBy: input.requestedBy });
 
   const host = hostActivities(spec.host, HOST_STEP);
   const step = (what: string) => {

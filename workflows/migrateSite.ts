@@ -1,9 +1,9 @@
-import { CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, setCurrentDetails, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, setCurrentDetails, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import { ActivityCancellationType, ApplicationFailure } from '@temporalio/common';
 import { describeSource, migrateSiteInputSchema, rejectArgsSchema, stagingDomainOf, type ApproveArgs, type MigrateSiteInput, type MigrationStage, type MigrationStatus, type RejectArgs } from '../src/migrate/input';
 import { FailureType } from '../src/site/errors';
 import { resolveSiteSpec, slugFromDomain, type SiteSpec } from '../src/site/spec';
-import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
+import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart } from './common';
 import { removeSite } from './createSite';
 import { hostActivities, sharedActivities } from './hostActivities';
 
@@ -101,7 +101,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
   const staging: SiteSpec = { ...production, domains: [stagingDomain] };
   status.stagingUrl = `http://${stagingDomain}/`;
   tagRun({ site: slug, domains: [...input.domains, stagingDomain], host: production.host, operation: 'migrateSite', stage: 'inspecting' });
-  await registry.auditStart({ slug, operation: 'migrateSite', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  await recordStart({ slug, operation: 'migrateSite', requestedBy: input.requestedBy });
 
   const host = hostActivities(production.host, HOST_STEP);
   const transfer = hostActivities(production.host, MIGRATE_TRANSFER);

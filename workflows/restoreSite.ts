@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
 import { restoreSiteInputSchema, type RestoreSiteInput } from '../src/backup/inputs';
 import type { Manifest } from '../src/backup/manifest';
 import { innermostMessage } from '../src/backup/report';
@@ -8,7 +8,7 @@ import { FailureType } from '../src/site/errors';
 import type { Color } from '../src/site/names';
 import { slugFromDomain, type SiteSpec } from '../src/site/spec';
 import { BACKUP_STORE, BACKUP_TRANSFER, takeBackup } from './backupSite';
-import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated } from './common';
+import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart } from './common';
 import { removeSite } from './createSite';
 import { hostActivities, sharedActivities } from './hostActivities';
 
@@ -41,7 +41,7 @@ export async function restoreSite(rawInput: RestoreSiteInput): Promise<RestoreRe
   requireSiteWorkflowId(target);
   const registry = sharedActivities(REGISTRY);
   tagRun({ site: target, operation: 'restoreSite', ...(input.to ? { domains: [input.to] } : {}) });
-  await registry.auditStart({ slug: target, operation: 'restoreSite', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  await recordStart({ slug: target, operation: 'restoreSite', requestedBy: input.requestedBy });
   const started = Date.now();
   try {
     setCurrentDetails(`verifying backup ${input.backupId} of ${input.site}: manifest and checksums`);

@@ -4,7 +4,7 @@ import { innermostMessage } from '../src/backup/report';
 import { FailureType } from '../src/site/errors';
 import { siteWorkflowId } from '../src/site/names';
 import { BACKUP_STORE } from './backupSite';
-import { REGISTRY, tagRun, validated } from './common';
+import { REGISTRY, tagRun, validated, recordStart } from './common';
 import type { deleteSite } from './deleteSite';
 import { sharedActivities } from './hostActivities';
 import type { restoreSite, RestoreResult } from './restoreSite';
@@ -29,7 +29,7 @@ export async function verifyBackup(rawInput: VerifyBackupInput): Promise<VerifyR
   const store = sharedActivities(BACKUP_STORE);
   const registry = sharedActivities(REGISTRY);
   tagRun({ site: input.site, operation: 'verifyBackup' });
-  await registry.auditStart({ slug: input.site, operation: 'verifyBackup', requestedBy: input.requestedBy, startedAt: workflowInfo().startTime.toISOString() });
+  await recordStart({ slug: input.site, operation: 'verifyBackup', requestedBy: input.requestedBy });
   const backupId = input.backupId ?? (await store.listBackups(input.site)).find((b) => b.state === 'good')?.id;
   if (!backupId) {
     const why = `site ${input.site} has no good backup to verify; take one with tutti backup create ${input.site}`;

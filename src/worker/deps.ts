@@ -38,7 +38,8 @@ export function buildDeps(cfg: TuttiConfig, hooks: Pick<ActivityDeps, 'onBackupW
         execution: { workflowId, runId },
         maximumPageSize: 1,
       });
-      return history?.events?.[0]?.workflowExecutionStartedEventAttributes?.identity || 'unknown';
+      // the dev server's Web UI has no login and starts runs without an identity
+      return history?.events?.[0]?.workflowExecutionStartedEventAttributes?.identity || 'anonymous';
     },
     async close() {
       await db?.end();

@@ -1,48 +1,29 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { approveMigration, pendingMigration, rejectMigration, startMigrateSite } from '../../src/client/migrate';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
 import { createDocker, exec } from '../../src/infra/docker';
-import { dumpArgv } from '../../src/infra/dump';
-import { execPipe } from '../../src/infra/execPipe';
 import { withJobContainer } from '../../src/infra/jobContainer';
 import { httpGet, waitUntil } from '../../src/infra/wait';
 import type { MigrateSiteInput, MigrationStatus } from '../../src/migrate/input';
-import { platformNames, siteLabels, siteNames, siteWorkflowId } from '../../src/site/names';
+import { siteLabels, siteNames, siteWorkflowId } from '../../src/site/names';
 import { SA } from '../../src/site/searchAttributes';
 import { ChildWorker } from '../helpers/childWorker';
 import { testClient, testConfig } from '../helpers/platform';
+import { exportSite } from '../helpers/exportSite';
 import { addPost, inventory, NOTHING } from '../helpers/sites';
 
 const cfg = testConfig();
 const docker = createDocker(cfg.docker);
 const POST = 'Migrated rehearsal schedule 7q2';
 const get = (host: string) => httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, host);
-
-/** Exports a running Tutti site as another host would hand it over: mariadb-dump (gzip) and a tar of wp-content. */
-async function exportSite(slug: string, dir: string): Promise<{ db: string; files: string }> {
-  const n = siteNames(cfg.prefix, slug);
-  const db = join(dir, `${slug}.sql.gz`);
-  const dump = await execPipe(docker, platformNames(cfg.prefix).mariadbContainer, dumpArgv(n.databaseOf(1)));
-  await pipeline(dump.stdout, createGzip(), createWriteStream(db));
-  expect((await dump.done).exitCode).toBe(0);
-  const files = join(dir, `${slug}-files.tar`);
-  const job = { name: `${cfg.prefix}-site-${slug}-job-export`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, slug, 'job', cfg.hostName), binds: [`${n.filesVolume}:/files:ro`] };
-  await withJobContainer(docker, job, { prefix: cfg.prefix, site: slug }, async (c) => {
-    const tar = await execPipe(docker, c, ['tar', '-C', '/files', '-cf', '-', '.']);
-    await pipeline(tar.stdout, createWriteStream(files));
-    expect((await tar.done).exitCode).toBe(0);
-  });
-  return { db, files };
-}
 
 /** True when the site's files volume has `path` at its top (wp-content/ was stripped). */
 async function volumeHas(slug: string, path: string): Promise<boolean> {
@@ -109,7 +90,7 @@ describe('migrateSite', () => {
     client = await testClient(cfg);
     await (await startCreateSite(client, cfg, { domains: ['origin.example'], title: 'Origin Choir' })).result();
     await addPost(cfg, siteNames(cfg.prefix, 'origin').webContainer('blue'), POST);
-    source = await exportSite('origin', dir);
+    source = await exportSite(cfg, docker, 'origin', dir);
     await (await startDeleteSite(client, cfg, { site: 'origin' })).result();
   });
 
