@@ -1,4 +1,5 @@
 import { CancellationScope, isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
+import { mb } from '../src/site/units';
 import { restoreSiteInputSchema, type RestoreSiteInput } from '../src/backup/inputs';
 import type { Manifest } from '../src/backup/manifest';
 import { innermostMessage } from '../src/backup/report';
@@ -89,9 +90,9 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest, safetyBackup
     step(spec.slug, `creating generation ${next}: database and files volume`);
     await host.ensureSiteDatabase(spec, next);
     await host.ensureFilesVolume(spec, next);
-    step(spec.slug, `loading the database of backup ${manifest.backupId} into generation ${next}`);
+    step(spec.slug, `loading the database of backup ${manifest.backupId} into generation ${next}: ${mb(manifest.objects.db.rawBytes)} of SQL, ${manifest.database.counts.tables} tables (bytes done: Pending Activities)`);
     const db = await transfer.loadDatabase(loadInput(spec, next, manifest));
-    step(spec.slug, `extracting the files of backup ${manifest.backupId} into generation ${next}`);
+    step(spec.slug, `extracting the files of backup ${manifest.backupId} into generation ${next}: ${mb(manifest.objects.files.rawBytes)} (bytes done: Pending Activities)`);
     const files = await transfer.loadFiles(loadInput(spec, next, manifest));
     step(spec.slug, `starting ${newContainer} on generation ${next}`);
     const web = await host.ensureWebContainer(spec, color, spec.image, next);
@@ -150,9 +151,9 @@ async function restoreAsNewSite(slug: string, manifest: Manifest, to: string | u
     await host.ensureSiteDatabase(spec, 1);
     await host.ensureSiteNetwork(spec);
     await host.ensureFilesVolume(spec, 1);
-    step(slug, `loading the database of ${manifest.site}/${manifest.backupId}`);
+    step(slug, `loading the database of ${manifest.site}/${manifest.backupId}: ${mb(manifest.objects.db.rawBytes)} of SQL, ${manifest.database.counts.tables} tables (bytes done: Pending Activities)`);
     const db = await transfer.loadDatabase(loadInput(spec, 1, manifest));
-    step(slug, `extracting the files of ${manifest.site}/${manifest.backupId}`);
+    step(slug, `extracting the files of ${manifest.site}/${manifest.backupId}: ${mb(manifest.objects.files.rawBytes)} (bytes done: Pending Activities)`);
     const files = await transfer.loadFiles(loadInput(spec, 1, manifest));
     step(slug, `starting the web container from ${spec.image}`);
     const web = await host.ensureWebContainer(spec, 'blue', spec.image, 1);

@@ -2,7 +2,8 @@ import cliProgress from 'cli-progress';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readProgress, type TransferProgress } from '../client/backups';
 
-export const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
+export { mb } from '../site/units';
+import { mb } from '../site/units';
 
 /**
  * Follows a backup or restore: the bytes its running transfer heartbeats, with the rate since
