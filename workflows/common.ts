@@ -64,6 +64,11 @@ export async function recordStart(entry: { slug?: string; operation: string; req
   }
 }
 
+/** What an Update's validator throws: the caller (CLI or the UI's update dialog) reads the reason as is. */
+export function refused(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.UpdateRefused, message, nonRetryable: true });
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof ApplicationFailure || err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;

@@ -3,7 +3,7 @@ import { ActivityCancellationType, ApplicationFailure } from '@temporalio/common
 import { describeSource, migrateSiteInputSchema, rejectArgsSchema, stagingDomainOf, type ApproveArgs, type MigrateSiteInput, type MigrationStage, type MigrationStatus, type RejectArgs } from '../src/migrate/input';
 import { FailureType } from '../src/site/errors';
 import { resolveSiteSpec, slugFromDomain, type SiteSpec } from '../src/site/spec';
-import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart } from './common';
+import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart, refused } from './common';
 import { removeSite } from './createSite';
 import { hostActivities, sharedActivities } from './hostActivities';
 
@@ -65,8 +65,8 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     {
       validator: (_args: ApproveArgs) => {
         if (decision?.approved) return; // approving twice is harmless
-        if (decision) throw new Error('the migration was rejected; start a new one');
-        if (status.stage !== 'awaiting-approval') throw new Error(`the migration is ${status.stage}, not awaiting approval yet; approve once the staging site is checked`);
+        if (decision) throw refused('the migration was rejected; start a new one');
+        if (status.stage !== 'awaiting-approval') throw refused(`the migration is ${status.stage}, not awaiting approval yet; approve once the staging site is checked`);
       },
       description: 'Approve the migration: route the production domain(s) to the site. Input {} or {"by": "name"}.',
     },
@@ -80,9 +80,9 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     {
       validator: (args) => {
         const parsed = rejectArgsSchema.safeParse(args);
-        if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'a reason is required to reject a migration');
-        if (decision) throw new Error(`the migration was already ${decision.approved ? 'approved' : 'rejected'}`);
-        if (status.stage === 'cutting-over' || status.stage === 'live') throw new Error(`the migration is ${status.stage}; delete the site instead`);
+        if (!parsed.success) throw refused(parsed.error.issues[0]?.message ?? 'a reason is required to reject a migration');
+        if (decision) throw refused(`the migration was already ${decision.approved ? 'approved' : 'rejected'}`);
+        if (status.stage === 'cutting-over' || status.stage === 'live') throw refused(`the migration is ${status.stage}; delete the site instead`);
       },
       description: 'Reject the migration and remove everything it made. Input {"reason": "..."} (required).',
     },

@@ -13,7 +13,7 @@ import {
 import { FailureType } from '../src/site/errors';
 import { upgradeFleetInputSchema, type FleetStatus, type UpgradeFleetInput } from '../src/site/fleet';
 import { siteWorkflowId } from '../src/site/names';
-import { errorMessage, REGISTRY, tagRun, validated } from './common';
+import { errorMessage, REGISTRY, tagRun, validated, refused } from './common';
 import { sharedActivities } from './hostActivities';
 import { upgradeSite } from './upgradeSite';
 
@@ -56,7 +56,7 @@ export async function upgradeFleet(rawInput: UpgradeFleetInput): Promise<FleetSt
     },
     {
       validator: () => {
-        if (status.state !== 'paused') throw new Error(`the fleet is ${status.state}, not paused; nothing to continue`);
+        if (status.state !== 'paused') throw refused(`the fleet is ${status.state}, not paused; nothing to continue`);
       },
       description: 'Continue a fleet upgrade paused after a failed site.',
     },
@@ -69,8 +69,8 @@ export async function upgradeFleet(rawInput: UpgradeFleetInput): Promise<FleetSt
     },
     {
       validator: (arg) => {
-        if (!arg || typeof arg.reason !== 'string' || !arg.reason.trim()) throw new Error('a reason is required to stop the fleet');
-        if (status.state === 'done' || status.state === 'stopped') throw new Error(`the fleet is already ${status.state}`);
+        if (!arg || typeof arg.reason !== 'string' || !arg.reason.trim()) throw refused('a reason is required to stop the fleet');
+        if (status.state === 'done' || status.state === 'stopped') throw refused(`the fleet is already ${status.state}`);
       },
       description: 'Stop a fleet upgrade after the running batch; input {"reason": "..."}.',
     },

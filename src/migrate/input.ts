@@ -61,6 +61,9 @@ export interface MigrationStatus {
   failure?: string;
 }
 
-export const rejectArgsSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required to reject a migration').max(500), by: requestedBySchema.optional() }).strict();
+const REASON_REQUIRED = 'a reason is required to reject a migration: {"reason": "..."}';
+export const rejectArgsSchema = z
+  .object({ reason: z.string({ error: REASON_REQUIRED }).trim().min(1, REASON_REQUIRED).max(500), by: requestedBySchema.optional() }, { error: (issue) => (issue.code === 'invalid_type' ? REASON_REQUIRED : undefined) })
+  .strict();
 export type RejectArgs = z.input<typeof rejectArgsSchema>;
 export type ApproveArgs = { by?: string } | undefined;

@@ -27,6 +27,12 @@ export const FailureType = {
   SourceNotFound: 'SourceNotFound',
   /** A migration source is hostile or unusable (entry escaping the target, device node, bomb, not one database's dump). */
   SourceRefused: 'SourceRefused',
+  /**
+   * An Update's validator refused it (approve before staging is checked, reject without a reason,
+   * continue a fleet that is not paused). Its message is left readable by the failure converter:
+   * a refused update never reaches history, and the UI's update dialog shows the message as is.
+   */
+  UpdateRefused: 'UpdateRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -103,7 +103,10 @@ describe('the Temporal Web UI as the operators use it (Chromium, headless)', () 
     // what the run says about itself: the CLI's static summary and the workflow's current details
     await web.userMetadata(['Migrate moved.example into site moved', `Started by ${cfg.temporal.identity} with bin/tutti`, 'moved: awaiting-approval — check']);
     await web.shot('migrateSite-awaiting-approval');
-    const picked = await web.sendUpdate(updateExample(ui, 'approveMigration'), 'approveMigration-dialog');
+    // the validator refuses a rejection without a reason: the UI shows why, the migration keeps waiting
+    await web.sendUpdate({ name: 'rejectMigration', inputText: '{}' }, { shot: 'rejectMigration-without-reason', refusedWith: /a reason is required to reject a migration/ });
+    expect((await pendingMigration(client, 'moved'))?.stage).toBe('awaiting-approval');
+    const picked = await web.sendUpdate(updateExample(ui, 'approveMigration'), { shot: 'approveMigration-dialog' });
     expect(picked).toContain('Approve the migration'); // the update's description, declared by the worker
 
     const result = (await client.workflow.getHandle(siteWorkflowId('moved')).result()) as { outcome: string };

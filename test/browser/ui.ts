@@ -89,21 +89,27 @@ export class TemporalUi {
 
   /**
    * More Actions → Send an Update → pick the update from the list the worker declares (each with
-   * its description) → JSON data → Submit. Returns the text of the picked entry.
+   * its description) → JSON data → Submit. Returns the text of the picked entry once the dialog
+   * closed; with `refusedWith`, expects the dialog to stay open showing that error, then cancels it.
    */
-  async sendUpdate(update: UiUpdateExample, shotName?: string): Promise<string> {
+  async sendUpdate(update: Pick<UiUpdateExample, 'name' | 'inputText'>, opts: { shot?: string; refusedWith?: RegExp } = {}): Promise<string> {
     await this.page.getByRole('button', { name: 'More Actions' }).click();
     await this.page.getByTestId('update-button').locator('visible=true').first().click();
     const dialog = this.page.locator('dialog[open][data-testid="update-confirmation-modal"]');
     await dialog.getByTestId('update-select-button').click();
     const option = dialog.getByRole('option').filter({ hasText: update.name }).first();
     await option.waitFor();
-    if (shotName) await this.shot(`${shotName}-list`);
+    if (opts.shot) await this.shot(`${opts.shot}-list`);
     const text = await option.innerText();
     await option.click();
     await this.typeInEditor(dialog.locator('.cm-content').first(), update.inputText);
-    if (shotName) await this.shot(shotName);
+    if (opts.shot) await this.shot(opts.shot);
     await dialog.getByTestId('confirm-modal-button').click();
+    if (opts.refusedWith) {
+      await dialog.getByText(opts.refusedWith).first().waitFor();
+      if (opts.shot) await this.shot(`${opts.shot}-refused`);
+      await dialog.getByRole('button', { name: 'Cancel', exact: true }).last().click();
+    }
     await dialog.waitFor({ state: 'hidden', timeout: 60_000 });
     return text;
   }

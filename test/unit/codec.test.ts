@@ -93,6 +93,18 @@ describe('failure converter', () => {
     expect(back.type).toBe('InvalidInput');
     expect(failureConverter).toBeInstanceOf(DefaultFailureConverter);
   });
+
+  it("leaves an Update validator's refusal readable (the UI's update dialog cannot decode), and only that", () => {
+    const refusal = ApplicationFailure.create({ type: 'UpdateRefused', message: 'a reason is required to reject a migration', nonRetryable: true });
+    const plain = failureConverter.errorToFailure(refusal, defaultPayloadConverter);
+    expect(plain.message).toBe('a reason is required to reject a migration');
+    expect(plain.stackTrace).toBe('');
+    expect(plain.encodedAttributes).toBeFalsy();
+    expect(plain.applicationFailureInfo?.type).toBe('UpdateRefused');
+    for (const err of [ApplicationFailure.create({ type: 'InvalidInput', message: 'x' }), new Error('update refused'), ApplicationFailure.create({ message: 'UpdateRefused' })]) {
+      expect(failureConverter.errorToFailure(err, defaultPayloadConverter).message).toBe('Encoded failure');
+    }
+  });
 });
 
 describe('codec configuration', () => {
