@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { TarBlockReader, type TarHeader } from '../infra/tarBlocks';
 
 /** Limits a files archive is held to while it streams past. */
 export interface ArchiveLimits {
@@ -49,18 +50,17 @@ const TYPE_NAMES: Record<string, string> = { '3': 'character device', '4': 'bloc
  * nodes and FIFOs, and archives beyond the size or entry limits.
  */
 export class ArchiveInspector {
-  private block = Buffer.alloc(512);
-  private blockLen = 0;
-  private skip = 0;
-  private dataLeft = 0;
-  private pendingData: Buffer[] = [];
+  private readonly reader = new TarBlockReader({
+    header: (h) => this.header(h),
+    data: (data) => this.metaDone(data),
+    malformed: (problem) =>
+      new SourceRefused('files', undefined, problem === 'bad-checksum' ? `header after entry ${this.s.entries} has a bad checksum (not a tar archive, or corrupt)` : 'a zero block inside the archive (truncated or not a tar)'),
+  });
   private pendingKind: 'L' | 'K' | 'x' | undefined;
   private longName: string | undefined;
   private longLink: string | undefined;
   private paxPath: string | undefined;
   private paxLink: string | undefined;
-  private zeroBlocks = 0;
-  private ended = false;
   private readonly symlinks = new Set<string>();
   private readonly regular = new Set<string>();
   private readonly topLevels = new Set<string>();
@@ -72,68 +72,31 @@ export class ArchiveInspector {
   feed(chunk: Buffer): void {
     this.s.tarBytes += chunk.length;
     if (this.s.tarBytes > this.limits.maxBytes) throw new SourceRefused('files', undefined, `larger than ${this.limits.maxBytes} bytes uncompressed (decompression bomb or wrong file); raise the limit only for a known archive`);
-    let pos = 0;
-    while (pos < chunk.length) {
-      if (this.dataLeft > 0) {
-        const n = Math.min(this.dataLeft, chunk.length - pos);
-        this.pendingData.push(chunk.subarray(pos, pos + n));
-        this.dataLeft -= n;
-        this.skip -= n;
-        pos += n;
-        if (this.dataLeft === 0) this.metaDone();
-        continue;
-      }
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.length - pos);
-        this.skip -= n;
-        pos += n;
-        continue;
-      }
-      const n = Math.min(512 - this.blockLen, chunk.length - pos);
-      chunk.copy(this.block, this.blockLen, pos, pos + n);
-      this.blockLen += n;
-      pos += n;
-      if (this.blockLen === 512) {
-        this.blockLen = 0;
-        this.header(this.block);
-      }
-    }
+    this.reader.feed(chunk);
   }
 
   result(): ArchiveSummary {
     const strip = this.topLevels.size === 1 && this.topLevels.has('wp-content') ? 1 : 0;
-    return { ...this.s, stripComponents: strip, complete: this.ended && this.skip === 0 };
+    return { ...this.s, stripComponents: strip, complete: this.reader.complete };
   }
 
-  private header(h: Buffer): void {
-    if (this.ended) return;
-    if (h.every((b) => b === 0)) {
-      if (++this.zeroBlocks >= 2) this.ended = true;
-      return;
-    }
-    if (this.zeroBlocks > 0) throw new SourceRefused('files', undefined, 'a zero block inside the archive (truncated or not a tar)');
-    if (!checksumOk(h)) throw new SourceRefused('files', undefined, `header after entry ${this.s.entries} has a bad checksum (not a tar archive, or corrupt)`);
-    const size = sizeOf(h);
-    const type = String.fromCharCode(h[156]!);
-    this.skip = Math.ceil(size / 512) * 512;
+  /** One header: metadata headers ask for their data (given to metaDone), entries are checked. */
+  private header({ block, type, size }: TarHeader): boolean {
     if (type === 'L' || type === 'K' || type === 'x') {
       if (size > 64 * 1024) throw new SourceRefused('files', undefined, `metadata header of ${size} bytes`);
       this.pendingKind = type;
-      this.pendingData = [];
-      this.dataLeft = size;
-      if (size === 0) this.metaDone();
-      return;
+      return true;
     }
-    if (type === 'g') return; // global pax header: applies to nothing we check
-    const name = this.longName ?? this.paxPath ?? ustarName(h);
-    const link = this.longLink ?? this.paxLink ?? cString(h.subarray(157, 257));
+    if (type === 'g') return false; // global pax header: applies to nothing we check
+    const name = this.longName ?? this.paxPath ?? ustarName(block);
+    const link = this.longLink ?? this.paxLink ?? cString(block.subarray(157, 257));
     this.longName = this.longLink = this.paxPath = this.paxLink = undefined;
     this.entry(name, type, link, size);
+    return false;
   }
 
-  private metaDone(): void {
-    const data = Buffer.concat(this.pendingData).toString('utf8');
-    this.pendingData = [];
+  private metaDone(raw: Buffer): void {
+    const data = raw.toString('utf8');
     if (this.pendingKind === 'L') this.longName = data.replace(/\0.*$/s, '');
     else if (this.pendingKind === 'K') this.longLink = data.replace(/\0.*$/s, '');
     else if (this.pendingKind === 'x') {
@@ -217,24 +180,6 @@ function parsePax(data: string): { key: string; value: string }[] {
     rest = rest.subarray(len);
   }
   return out;
-}
-
-function sizeOf(h: Buffer): number {
-  const field = h.subarray(124, 136);
-  if (field[0]! & 0x80) {
-    let v = 0;
-    for (let i = 1; i < 12; i++) v = v * 256 + field[i]!;
-    return v;
-  }
-  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-function checksumOk(h: Buffer): boolean {
-  const stored = parseInt(h.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-  return sum === stored;
 }
 
 /** Absolute symlink targets a platform's own exports carry (into the image's read-only code), never into data. */

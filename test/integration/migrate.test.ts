@@ -18,6 +18,7 @@ import { SA } from '../../src/site/searchAttributes';
 import { ChildWorker } from '../helpers/childWorker';
 import { testClient, testConfig } from '../helpers/platform';
 import { exportSite } from '../helpers/exportSite';
+import { tarEntry } from '../helpers/tar';
 import { addPost, inventory, NOTHING } from '../helpers/sites';
 
 const cfg = testConfig();
@@ -48,27 +49,6 @@ async function waitForStage(client: Client, slug: string, stage: MigrationStatus
   );
   if (ended) throw ended;
   return s as MigrationStatus;
-}
-
-/** A tar header (ustar) for hand-made hostile archives. */
-function tarEntry(name: string, type: string, link = '', data = ''): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(Buffer.byteLength(data).toString(8).padStart(11, '0') + '\0', 124);
-  h.write('00000000000\0', 136);
-  h.write(type, 156);
-  h.write(link, 157, 100);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  const body = Buffer.from(data);
-  return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
 }
 
 describe('migrateSite', () => {
@@ -204,13 +184,13 @@ describe('migrateSite', () => {
   });
 
   it.each([
-    ['path traversal', () => tarEntry('uploads/../../../etc/cron.d/evil', '0', '', '* * * * * root id'), '"uploads/../../../etc/cron.d/evil"'],
-    ['absolute path', () => tarEntry('/etc/evil', '0', '', 'x'), '"/etc/evil"'],
-    ['hardlink to a host file', () => tarEntry('uploads/pw', '1', '/etc/shadow'), '"uploads/pw"'],
-    ['device node', () => tarEntry('uploads/sda', '4'), '"uploads/sda"'],
+    ['path traversal', () => tarEntry('uploads/../../../etc/cron.d/evil', { type: '0', data: '* * * * * root id' }), '"uploads/../../../etc/cron.d/evil"'],
+    ['absolute path', () => tarEntry('/etc/evil', { type: '0', data: 'x' }), '"/etc/evil"'],
+    ['hardlink to a host file', () => tarEntry('uploads/pw', { type: '1', link: '/etc/shadow' }), '"uploads/pw"'],
+    ['device node', () => tarEntry('uploads/sda', { type: '4' }), '"uploads/sda"'],
   ])('refuses an archive with a %s before anything is created', async (what, bad, named) => {
     const file = join(dir, `hostile-${what.replace(/\W+/g, '-')}.tar`);
-    writeFileSync(file, Buffer.concat([tarEntry('uploads/', '5'), bad(), Buffer.alloc(1024)]));
+    writeFileSync(file, Buffer.concat([tarEntry('uploads/', { type: '5' }), bad(), Buffer.alloc(1024)]));
     const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: file } } });
     await expect(handle.result()).rejects.toMatchObject({ cause: { cause: { type: 'SourceRefused', message: expect.stringContaining(named) } } });
     expect(await inventory(cfg, 'evil')).toEqual(NOTHING);
@@ -218,7 +198,7 @@ describe('migrateSite', () => {
 
   it('refuses a gzip bomb before anything is created', async () => {
     const file = join(dir, 'bomb.tar.gz');
-    writeFileSync(file, gzipSync(Buffer.concat([tarEntry('uploads/zeros', '0', '', '\0'.repeat(64 * 1024 * 1024))])));
+    writeFileSync(file, gzipSync(Buffer.concat([tarEntry('uploads/zeros', { data: '\0'.repeat(64 * 1024 * 1024) })])));
     const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: file } } });
     await expect(handle.result()).rejects.toMatchObject({ cause: { cause: { type: 'SourceRefused', message: expect.stringContaining('decompression bomb') } } });
     expect(await inventory(cfg, 'evil')).toEqual(NOTHING);
@@ -226,7 +206,7 @@ describe('migrateSite', () => {
 
   it('refuses a symlink followed by a write through it, before anything is created', async () => {
     const bad = join(dir, 'hostile.tar.gz');
-    writeFileSync(bad, gzipSync(Buffer.concat([tarEntry('uploads/', '5'), tarEntry('uploads/x', '2', '../../..'), tarEntry('uploads/x/canary', '0', '', 'pwned'), Buffer.alloc(1024)])));
+    writeFileSync(bad, gzipSync(Buffer.concat([tarEntry('uploads/', { type: '5' }), tarEntry('uploads/x', { type: '2', link: '../../..' }), tarEntry('uploads/x/canary', { type: '0', data: 'pwned' }), Buffer.alloc(1024)])));
     const handle = await startMigrateSite(client, cfg, { ...input('evil.example', 'evil'), source: { db: { path: source.db }, files: { path: bad } } });
     await expect(handle.result()).rejects.toMatchObject({ cause: { cause: { type: 'SourceRefused', message: expect.stringContaining('"uploads/x"') } } });
     expect(await inventory(cfg, 'evil')).toEqual(NOTHING);

@@ -5,28 +5,8 @@ import { DumpInspector } from '../../src/migrate/dump';
 import { urlRewritePlan } from '../../src/migrate/urls';
 import { compressionOf, migrateSiteInputSchema } from '../../src/migrate/input';
 import { parseInput } from '../../src/site/validate';
+import { tarEntry, tarOf } from '../helpers/tar';
 
-/** One ustar header (+ data, padded) as tar would write it. */
-function entry(name: string, opts: { type?: string; link?: string; data?: string } = {}): Buffer {
-  const h = Buffer.alloc(512);
-  const data = Buffer.from(opts.data ?? '');
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('00000000000\0', 136);
-  h.write(opts.type ?? '0', 156);
-  h.write(opts.link ?? '', 157, 100, 'utf8');
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
-const tar = (...entries: Buffer[]) => Buffer.concat([...entries, Buffer.alloc(1024)]);
 
 function inspect(archive: Buffer, chunk = 700) {
   const a = new ArchiveInspector({ maxBytes: 1024 * 1024, maxEntries: 100 });
@@ -46,28 +26,28 @@ function refusal(fn: () => unknown): SourceRefused {
 
 describe('files archive inspection', () => {
   it('accepts a site archive and counts files and bytes, in any chunking', () => {
-    const a = tar(entry('./', { type: '5' }), entry('./uploads/', { type: '5' }), entry('./uploads/a.txt', { data: 'hello' }), entry('./uploads/b', { type: '1', link: './uploads/a.txt' }), entry('./uploads/l', { type: '2', link: 'a.txt' }));
+    const a = tarOf(tarEntry('./', { type: '5' }), tarEntry('./uploads/', { type: '5' }), tarEntry('./uploads/a.txt', { data: 'hello' }), tarEntry('./uploads/b', { type: '1', link: './uploads/a.txt' }), tarEntry('./uploads/l', { type: '2', link: 'a.txt' }));
     for (const chunk of [1, 511, 512, 700, 100_000]) {
       expect(inspect(a, chunk)).toEqual({ entries: 5, files: 1, fileBytes: 5, tarBytes: a.length, stripComponents: 0, complete: true });
     }
   });
 
   it('strips a wp-content/ top level', () => {
-    expect(inspect(tar(entry('wp-content/', { type: '5' }), entry('wp-content/x', { data: 'x' }))).stripComponents).toBe(1);
+    expect(inspect(tarOf(tarEntry('wp-content/', { type: '5' }), tarEntry('wp-content/x', { data: 'x' }))).stripComponents).toBe(1);
   });
 
   it.each([
-    ['path traversal', entry('uploads/../../etc/cron.d/x', { data: 'x' }), 'uploads/../../etc/cron.d/x', "'..'"],
-    ['absolute path', entry('/etc/passwd', { data: 'x' }), '/etc/passwd', 'absolute path'],
-    ['symlink escaping', entry('up', { type: '2', link: '../../..' }), 'up', 'leaves the target'],
-    ['absolute symlink', entry('up', { type: '2', link: '/etc' }), 'up', 'absolute path'],
-    ['hardlink to a host file', entry('pw', { type: '1', link: '/etc/shadow' }), 'pw', 'hardlink'],
-    ['hardlink to a missing entry', entry('pw', { type: '1', link: 'nothing' }), 'pw', 'hardlink'],
-    ['character device', entry('dev/null', { type: '3' }), 'dev/null', 'character device'],
-    ['block device', entry('sda', { type: '4' }), 'sda', 'block device'],
-    ['FIFO', entry('pipe', { type: '6' }), 'pipe', 'FIFO'],
+    ['path traversal', tarEntry('uploads/../../etc/cron.d/x', { data: 'x' }), 'uploads/../../etc/cron.d/x', "'..'"],
+    ['absolute path', tarEntry('/etc/passwd', { data: 'x' }), '/etc/passwd', 'absolute path'],
+    ['symlink escaping', tarEntry('up', { type: '2', link: '../../..' }), 'up', 'leaves the target'],
+    ['absolute symlink', tarEntry('up', { type: '2', link: '/etc' }), 'up', 'absolute path'],
+    ['hardlink to a host file', tarEntry('pw', { type: '1', link: '/etc/shadow' }), 'pw', 'hardlink'],
+    ['hardlink to a missing entry', tarEntry('pw', { type: '1', link: 'nothing' }), 'pw', 'hardlink'],
+    ['character device', tarEntry('dev/null', { type: '3' }), 'dev/null', 'character device'],
+    ['block device', tarEntry('sda', { type: '4' }), 'sda', 'block device'],
+    ['FIFO', tarEntry('pipe', { type: '6' }), 'pipe', 'FIFO'],
   ])('refuses %s, naming the entry', (_what, bad, name, reason) => {
-    const err = refusal(() => inspect(tar(entry('ok.txt', { data: 'ok' }), bad)));
+    const err = refusal(() => inspect(tarOf(tarEntry('ok.txt', { data: 'ok' }), bad)));
     expect(err.entry).toBe(name);
     expect(err.message).toContain(reason);
     expect(err.message).toContain(JSON.stringify(name));
@@ -75,21 +55,21 @@ describe('files archive inspection', () => {
 
   it('allows absolute symlinks into the platform code only', () => {
     const a = new ArchiveInspector({ maxBytes: 1e6, maxEntries: 10, linkPrefixes: ['/usr/share/wordpress/wp-content/'] });
-    a.feed(tar(entry('./themes/t22', { type: '2', link: '/usr/share/wordpress/wp-content/themes/t22' })));
+    a.feed(tarOf(tarEntry('./themes/t22', { type: '2', link: '/usr/share/wordpress/wp-content/themes/t22' })));
     expect(a.result().entries).toBe(1);
     const b = new ArchiveInspector({ maxBytes: 1e6, maxEntries: 10, linkPrefixes: ['/usr/share/wordpress/wp-content/'] });
-    expect(refusal(() => b.feed(tar(entry('x', { type: '2', link: '/usr/share/wordpress/wp-content/../../../../etc' })))).reason).toContain('absolute path');
+    expect(refusal(() => b.feed(tarOf(tarEntry('x', { type: '2', link: '/usr/share/wordpress/wp-content/../../../../etc' })))).reason).toContain('absolute path');
   });
 
   it('refuses a write through a symlink the archive made (even an inside one)', () => {
-    const err = refusal(() => inspect(tar(entry('d', { type: '2', link: '.' }), entry('d/x', { data: 'x' }))));
+    const err = refusal(() => inspect(tarOf(tarEntry('d', { type: '2', link: '.' }), tarEntry('d/x', { data: 'x' }))));
     expect(err.entry).toBe('d/x');
     expect(err.reason).toContain('through the symlink');
   });
 
   it('reads GNU long names, so a long traversal cannot hide', () => {
     const long = `${'a/'.repeat(60)}../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../etc/x`;
-    const err = refusal(() => inspect(tar(entry('././@LongLink', { type: 'L', data: `${long}\0` }), entry('short', { data: 'x' }))));
+    const err = refusal(() => inspect(tarOf(tarEntry('././@LongLink', { type: 'L', data: `${long}\0` }), tarEntry('short', { data: 'x' }))));
     expect(err.entry).toBe(long);
   });
 
@@ -100,12 +80,12 @@ describe('files archive inspection', () => {
       if (String(len).length !== String(len - String(len).length).length) len += 1;
       return `${len} ${k}=${v}\n`;
     };
-    const err = refusal(() => inspect(tar(entry('PaxHeader/x', { type: 'x', data: rec('path', '/root/.ssh/authorized_keys') }), entry('x', { data: 'k' }))));
+    const err = refusal(() => inspect(tarOf(tarEntry('PaxHeader/x', { type: 'x', data: rec('path', '/root/.ssh/authorized_keys') }), tarEntry('x', { data: 'k' }))));
     expect(err.entry).toBe('/root/.ssh/authorized_keys');
   });
 
   it('refuses more than the size and entry limits, and garbage', () => {
-    expect(refusal(() => inspect(tar(entry('big', { data: 'x'.repeat(2 * 1024 * 1024) })))).reason).toContain('larger than');
+    expect(refusal(() => inspect(tarOf(tarEntry('big', { data: 'x'.repeat(2 * 1024 * 1024) })))).reason).toContain('larger than');
     expect(refusal(() => inspect(Buffer.from('this is not a tar archive'.padEnd(1024, '!')))).reason).toContain('checksum');
   });
 
