@@ -6,7 +6,7 @@ import { objectKey } from '../src/backup/layout';
 import { compareDatabase, type Manifest } from '../src/backup/manifest';
 import { TarScan } from '../src/backup/tarScan';
 import { BackupBucket } from '../src/infra/backupStore';
-import { execOk, tailOf } from '../src/infra/docker';
+import { execOk, tailOf } from '../src/infra/dockerExec';
 import { databaseCounts, loadArgv, stopTool, tableRowCounts } from '../src/infra/dump';
 import { execPipe, type ExecPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';

@@ -7,7 +7,7 @@ import { OBJECT, objectKey } from '../src/backup/layout';
 import type { DbPart, FilesPart } from '../src/backup/manifest';
 import { TarFormatError, TarScan } from '../src/backup/tarScan';
 import { BackupBucket } from '../src/infra/backupStore';
-import { execOk, tailOf } from '../src/infra/docker';
+import { execOk, tailOf } from '../src/infra/dockerExec';
 import { databaseCounts, dumpArgv, stopTool, toolVersions } from '../src/infra/dump';
 import { CommandError } from '../src/infra/errors';
 import { execPipe, type ExecPipe } from '../src/infra/execPipe';

@@ -7,7 +7,7 @@ import { ArchiveInspector, codeLinkPrefixes, DEFAULT_ARCHIVE_LIMITS, SourceRefus
 import { DumpInspector } from '../src/migrate/dump';
 import { describeSource } from '../src/migrate/input';
 import { urlRewritePlan } from '../src/migrate/urls';
-import { exec, execOk, tailOf } from '../src/infra/docker';
+import { exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { execPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';
 import { dropDatabase, ensureDatabase, quoteId } from '../src/infra/mariadb';

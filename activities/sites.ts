@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensureVolume, exec, execOk, inspectContainer, listByLabels, removeContainer, removeNetwork, removeVolume, tailOf } from '../src/infra/docker';
+import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensureVolume, inspectContainer, listByLabels, removeContainer, removeNetwork, removeVolume } from '../src/infra/docker';
+import { exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, revokeDb } from '../src/infra/mariadb';
 import { getSite } from '../src/infra/registry';
 import { httpGet, waitUntil } from '../src/infra/wait';

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { exec, imageId, tailOf } from '../src/infra/docker';
+import { imageId } from '../src/infra/docker';
+import { exec, tailOf } from '../src/infra/dockerExec';
 import { FailureType } from '../src/site/errors';
 import { platformNames, siteNames } from '../src/site/names';
 import { profileOf } from '../src/site/platforms';

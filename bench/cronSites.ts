@@ -1,5 +1,6 @@
 import type { TuttiConfig } from '../src/config';
-import { ensureContainer, exec, removeContainer, type Docker } from '../src/infra/docker';
+import { ensureContainer, removeContainer, type Docker } from '../src/infra/docker';
+import { exec } from '../src/infra/dockerExec';
 import type { Db } from '../src/infra/mariadb';
 import { claimSite, updateSite } from '../src/infra/registry';
 import { guardedCronArgv } from '../src/site/cron';

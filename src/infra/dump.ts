@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type Docker from 'dockerode';
-import { exec, execOk } from './docker';
+import { exec, execOk } from './dockerExec';
 import { quoteId, type Db } from './mariadb';
 
 /**

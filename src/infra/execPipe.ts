@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { Transform, type Duplex, type Readable, type TransformCallback, type Writable } from 'node:stream';
-import { dockerUnavailable, tailOf } from './docker';
+import { dockerUnavailable } from './docker';
+import { tailOf } from './dockerExec';
 import { CommandError } from './errors';
 
 /**

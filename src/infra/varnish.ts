@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { exec, execOk } from './docker';
+import { exec, execOk } from './dockerExec';
 import { CommandError } from './errors';
 
 /** varnishadm over `docker exec` in the host's Varnish container. */

@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import type { TuttiConfig } from '../config';
 import { createDbPool, serverVersion } from '../infra/mariadb';
-import { dockerUnavailable, ensureContainer, ensureNetwork, ensureVolume, exec, imageId, inspectContainer, removeContainer, type Docker } from '../infra/docker';
+import { dockerUnavailable, ensureContainer, ensureNetwork, ensureVolume, imageId, inspectContainer, removeContainer, type Docker } from '../infra/docker';
+import { exec } from '../infra/dockerExec';
 import type { SecretStore } from '../infra/secrets';
 import { waitUntil } from '../infra/wait';
 import { MARIADB_ROOT_PASSWORD, platformLabels, platformNames } from '../site/names';

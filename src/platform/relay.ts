@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TuttiConfig } from '../config';
-import { connectNetwork, ensureContainer, ensureNetwork, ensureVolume, exec, imageId, inspectContainer, removeContainer, type Docker } from '../infra/docker';
+import { connectNetwork, ensureContainer, ensureNetwork, ensureVolume, imageId, inspectContainer, removeContainer, type Docker } from '../infra/docker';
+import { exec } from '../infra/dockerExec';
 import { waitUntil } from '../infra/wait';
 import { RELAY_ALIAS, RELAY_CREDENTIALS_PATH, relayEnv } from '../site/mail';
 import { platformLabels, platformNames } from '../site/names';

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TuttiConfig } from '../../src/config';
-import { createDocker, exec, type ExecResult } from '../../src/infra/docker';
+import { createDocker } from '../../src/infra/docker';
+import { exec, type ExecResult } from '../../src/infra/dockerExec';
 import { phpString } from '../../src/site/platforms';
 
 const run = promisify(execFile);
