@@ -8,7 +8,8 @@ import type { BackupResult } from '../../workflows/backupSite';
 import type { FleetReport } from '../../workflows/fleetBackup';
 import type { RestoreResult } from '../../workflows/restoreSite';
 import type { VerifyResult } from '../../workflows/verifyBackup';
-import { followBytes, mb } from './byteProgress';
+import { mb } from '../site/units';
+import { followBytes } from './byteProgress';
 import { CliError, printJson, table } from './output';
 
 /** Waits for a run while showing its transfer progress; a failure becomes one line. */

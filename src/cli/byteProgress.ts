@@ -2,7 +2,6 @@ import cliProgress from 'cli-progress';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readProgress, type TransferProgress } from '../client/backups';
 
-export { mb } from '../site/units';
 import { mb } from '../site/units';
 
 /**
