@@ -8,7 +8,7 @@ import { DumpInspector } from '../src/migrate/dump';
 import { describeSource } from '../src/migrate/input';
 import { urlRewritePlan } from '../src/migrate/urls';
 import { exec, execOk, tailOf } from '../src/infra/dockerExec';
-import { execPipe } from '../src/infra/execPipe';
+import { execPipe, type ExecPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';
 import { dropDatabase, ensureDatabase, quoteId } from '../src/infra/mariadb';
 import { HashCounter, Tap } from '../src/infra/streams';
@@ -101,6 +101,23 @@ export function createMigrateActivities(deps: ActivityDeps) {
     }
   }
 
+  /**
+   * An import: the source streams (inspected again) into the stdin of `pipe`'s command, which then
+   * must finish; the bytes must be the ones inspection saw. Returns the command's exit.
+   */
+  async function importInto(pipe: ExecPipe, input: ImportInput, kind: 'db' | 'files', inspect: (chunk: Buffer) => void, step: string, finishing: string): Promise<{ exitCode: number; stderr: string }> {
+    let got: SourceCheck;
+    try {
+      got = await streamSource(step, input.source, kind, inspect, pipe.stdin!);
+    } catch (err) {
+      pipe.destroy();
+      throw err;
+    }
+    const r = await heartbeating(finishing, pipe.done);
+    sameBytes(`${kind === 'db' ? 'database dump' : 'files archive'} ${describeSource(input.source)}`, input.expected, got);
+    return r;
+  }
+
   return classified({
     /** The base of staging hostnames (`<slug>.<base>`), from TUTTI_STAGING_DOMAIN. */
     async stagingBase(): Promise<string> {
@@ -155,15 +172,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
         const pipe = await execPipe(docker, mariadb, ['mariadb', `--defaults-extra-file=${cnf}`, '--default-character-set=utf8mb4', '--', database], { stdin: true });
         pipe.stdout.resume();
         const dump = new DumpInspector();
-        let got: SourceCheck;
-        try {
-          got = await streamSource(`loading ${describeSource(input.source)} into ${database}`, input.source, 'db', (c) => dump.feed(c), pipe.stdin!);
-        } catch (err) {
-          pipe.destroy();
-          throw err;
-        }
-        const r = await heartbeating(`finishing the load into ${database}`, pipe.done);
-        sameBytes(`database dump ${describeSource(input.source)}`, input.expected, got);
+        const r = await importInto(pipe, input, 'db', (c) => dump.feed(c), `loading ${describeSource(input.source)} into ${database}`, `finishing the load into ${database}`);
         if (r.exitCode !== 0) {
           throw ApplicationFailure.nonRetryable(`loading ${describeSource(input.source)} into ${database} failed (mariadb exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.SourceRefused);
         }
@@ -185,15 +194,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
         const pipe = await execPipe(docker, container, argv, { stdin: true });
         pipe.stdout.resume();
         const archive = new ArchiveInspector({ ...DEFAULT_ARCHIVE_LIMITS, linkPrefixes: codeLinkPrefixes(input.platform) });
-        let got: SourceCheck;
-        try {
-          got = await streamSource(`extracting ${describeSource(input.source)} into ${volume}`, input.source, 'files', (c) => archive.feed(c), pipe.stdin!);
-        } catch (err) {
-          pipe.destroy();
-          throw err;
-        }
-        const r = await heartbeating(`finishing the extraction into ${volume}`, pipe.done);
-        sameBytes(`files archive ${describeSource(input.source)}`, input.expected, got);
+        const r = await importInto(pipe, input, 'files', (c) => archive.feed(c), `extracting ${describeSource(input.source)} into ${volume}`, `finishing the extraction into ${volume}`);
         if (r.exitCode !== 0) throw ApplicationFailure.nonRetryable(`extracting ${describeSource(input.source)} failed (tar exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.SourceRefused);
         const found = await heartbeating(`giving ${volume} to the web server`, (async () => {
           await execOk(docker, container, ['chown', '-R', '-h', '33:33', '/files'], { timeoutMs: 3_600_000 });
