@@ -11,6 +11,7 @@ import { testClient } from '../test/helpers/platform';
 import { WorkerProcess } from '../test/helpers/workerProcess';
 import { loadavg } from 'node:os';
 import { baselineDump, baselineLoad, generate, timed } from './backupBaseline';
+import { breakdown } from './createSite/history';
 
 /**
  * bench/backup: backupSite and restoreSite of a generated database against mariadb-dump and
@@ -51,21 +52,10 @@ async function phase<T>(worker: WorkerProcess, fn: () => Promise<T>): Promise<{ 
 const say = (line: string) => process.stdout.write(line + '\n');
 const fixed = (n: number, d = 1) => n.toFixed(d);
 
-/** Seconds from schedule to completion of each activity type of a run (the restore's breakdown). */
+/** Seconds from schedule to completion of each activity type of a run, from its history (bench/createSite/history.ts). */
 async function activitySeconds(client: Client, workflowId: string, runId: string): Promise<Record<string, number>> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  const scheduled = new Map<string, { type: string; at: number }>();
-  const out: Record<string, number> = {};
-  const at = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime!.seconds) + (e.eventTime!.nanos ?? 0) / 1e9;
-  for (const e of history.events ?? []) {
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType!.name!, at: at(e) });
-    const done = e.activityTaskCompletedEventAttributes;
-    if (done) {
-      const s = scheduled.get(String(done.scheduledEventId))!;
-      out[s.type] = (out[s.type] ?? 0) + at(e) - s.at;
-    }
-  }
-  return out;
+  const { activityMs } = breakdown(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+  return Object.fromEntries([...activityMs].map(([type, ms]) => [type, ms / 1000]));
 }
 
 async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, mb: number, slug: string): Promise<Row> {
