@@ -49,3 +49,9 @@ export async function testClient(cfg: TuttiConfig = testConfig()): Promise<Clien
   const connection = await Connection.connect({ address: cfg.temporal.address });
   return new Client({ connection, namespace: cfg.temporal.namespace, identity: 'jest', dataConverter: dataConverter(cfg) });
 }
+
+/** A client without Tutti's data converter: it sends plain JSON, as the Temporal Web UI does. */
+export async function plainClient(cfg: TuttiConfig = testConfig()): Promise<Client> {
+  const connection = await Connection.connect({ address: cfg.temporal.address });
+  return new Client({ connection, namespace: cfg.temporal.namespace, identity: 'web-ui' });
+}

@@ -9,7 +9,7 @@ import { AesGcmCodec, dataConverter } from '../../src/codec';
 import { createCodecServer } from '../../src/codec-server/server';
 import { codecEndpoint } from '../../src/platform/services';
 import { occurrences, rawHistory } from '../helpers/leaks';
-import { startWorker, testConfig, type RunningWorker } from '../helpers/platform';
+import { plainClient, startWorker, testConfig, type RunningWorker } from '../helpers/platform';
 
 const b64 = (p: Payload) => ({
   metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
@@ -37,7 +37,7 @@ describe('payload codec with the real Temporal server and Web UI', () => {
 
   beforeAll(async () => {
     w = await startWorker();
-    ui = new Client({ connection: await Connection.connect({ address: w.cfg.temporal.address }), namespace: w.cfg.temporal.namespace, identity: 'web-ui' });
+    ui = await plainClient(w.cfg);
   });
   afterAll(async () => {
     await ui.connection.close();

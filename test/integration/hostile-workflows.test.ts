@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import * as registered from '../../workflows';
 import { HOSTILE } from '../helpers/hostile';
 import { rawHistory } from '../helpers/leaks';
-import { startWorker, type RunningWorker } from '../helpers/platform';
+import { plainClient, startWorker, type RunningWorker } from '../helpers/platform';
 import { snapshot } from '../helpers/sideEffects';
 
 const BACKUP = '20261128T063000Z-a1b2c3';
@@ -44,7 +44,7 @@ describe('hostile input started directly as a workflow, as from the Web UI', () 
   beforeAll(async () => {
     w = await startWorker();
     // The UI sends plain JSON: no codec on this client.
-    ui = new Client({ connection: await Connection.connect({ address: w.cfg.temporal.address }), namespace: w.cfg.temporal.namespace, identity: 'web-ui' });
+    ui = await plainClient(w.cfg);
   });
   afterAll(async () => {
     await ui.connection.close();
