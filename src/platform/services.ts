@@ -33,11 +33,15 @@ export function temporalService(cfg: TuttiConfig): ServiceProcess {
       ...saArgs,
     ],
     marker: dbFile,
-    pidFile: join(cfg.dataDir, 'run', 'temporal.pid'),
-    logFile: join(cfg.dataDir, 'logs', 'temporal.log'),
+    ...runFiles(cfg, 'temporal'),
     ports: [grpc, cfg.temporal.uiPort],
     readyTimeoutMs: 90_000,
   };
+}
+
+/** A host process's pid file and log, named after it under the data dir. */
+function runFiles(cfg: TuttiConfig, name: string): Pick<ServiceProcess, 'pidFile' | 'logFile'> {
+  return { pidFile: join(cfg.dataDir, 'run', `${name}.pid`), logFile: join(cfg.dataDir, 'logs', `${name}.log`) };
 }
 
 /** Where the Web UI (in the operator's browser) sends payloads to be decoded. */
@@ -53,8 +57,7 @@ export function codecService(cfg: TuttiConfig): ServiceProcess {
     command: process.execPath,
     args: [main],
     marker: main,
-    pidFile: join(cfg.dataDir, 'run', 'codec.pid'),
-    logFile: join(cfg.dataDir, 'logs', 'codec.log'),
+    ...runFiles(cfg, 'codec'),
     ports: [cfg.codec.server.port],
     readyTimeoutMs: 30_000,
   };
@@ -69,8 +72,7 @@ export function minioService(cfg: TuttiConfig, secretKey: string): ServiceProces
     args: ['server', dataPath, '--address', `127.0.0.1:${cfg.s3.minioPort}`, '--console-address', `127.0.0.1:${cfg.s3.minioPort + 1}`, '--quiet'],
     env: { MINIO_ROOT_USER: cfg.s3.accessKeyId, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off' },
     marker: dataPath,
-    pidFile: join(cfg.dataDir, 'run', 'minio.pid'),
-    logFile: join(cfg.dataDir, 'logs', 'minio.log'),
+    ...runFiles(cfg, 'minio'),
     ports: [cfg.s3.minioPort],
     readyTimeoutMs: 60_000,
   };
@@ -84,8 +86,7 @@ export function workerService(cfg: TuttiConfig): ServiceProcess {
     command: process.execPath,
     args: [main],
     marker: main,
-    pidFile: join(cfg.dataDir, 'run', 'worker.pid'),
-    logFile: join(cfg.dataDir, 'logs', 'worker.log'),
+    ...runFiles(cfg, 'worker'),
     ports: [],
   };
 }
