@@ -7,7 +7,7 @@ import { activeVcl, createDirectly, directSite, removeDirectSites, type StepTime
 import { docker } from './command';
 import { byName, median, medianRow, ratio, secs } from './report';
 import { createThroughTutti, deleteThroughTutti, type TuttiRun } from './tutti';
-import { startWorkerProcess } from './worker';
+import { WorkerProcess } from '../../test/helpers/workerProcess';
 
 const IMAGE = 'tutti/wordpress:php8.2-bookworm';
 const AIM = 1.3;
@@ -101,7 +101,8 @@ async function main(): Promise<void> {
   console.log('bench/create-site: site create time, request to first 200 through Varnish, Tutti vs. the same steps done directly');
   console.log(`machine: ${cpus().length} cores, load ${load()}, node ${process.version}; image ${IMAGE}; platform ${cfg.prefix}; ${opts.runs} run(s) each, interleaved, after ${opts.warmup} warm-up pair(s)`);
 
-  const worker = await startWorkerProcess(cfg);
+  const worker = new WorkerProcess(cfg, 'bench-create-site-worker');
+  await worker.start();
   const client = await connectClient(cfg);
   console.log(`worker: pid ${worker.pid} polling (untimed); log ${worker.logFile}\n`);
   const tutti: TuttiRun[] = [];

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config';
 import { dataConverter } from '../../src/codec';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
 import { startUpgradeSite } from '../../src/client/upgrades';
-import { startWorkerProcess } from '../createSite/worker';
+import { WorkerProcess } from '../../test/helpers/workerProcess';
 
 /**
  * Steady HTTP load through Varnish during a php8.2 → php8.4 upgrade, against the same load with
@@ -32,7 +32,8 @@ function summarize(label: string, r: autocannon.Result): Run {
 async function main(): Promise<void> {
   const cfg = loadConfig(process.env);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 4);
-  const worker = await startWorkerProcess(cfg);
+  const worker = new WorkerProcess(cfg, 'bench-upgrade-worker');
+  await worker.start();
   const client = new Client({ connection: await Connection.connect({ address: cfg.temporal.address }), namespace: cfg.temporal.namespace, dataConverter: dataConverter(cfg) });
   const host = 'bench-upgrade.example';
   try {

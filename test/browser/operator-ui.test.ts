@@ -9,7 +9,7 @@ import { createDocker } from '../../src/infra/docker';
 import { httpGet, waitUntil } from '../../src/infra/wait';
 import { siteWorkflowId } from '../../src/site/names';
 import { SA } from '../../src/site/searchAttributes';
-import { ChildWorker } from '../helpers/childWorker';
+import { WorkerProcess } from '../helpers/workerProcess';
 import { exportSite } from '../helpers/exportSite';
 import { testClient, testConfig } from '../helpers/platform';
 import { inventory } from '../helpers/sites';
@@ -25,7 +25,7 @@ const get = (host: string) => httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/
 describe('the Temporal Web UI as the operators use it (Chromium, headless)', () => {
   let browser: Browser;
   let web: TemporalUi;
-  let worker: ChildWorker;
+  let worker: WorkerProcess;
   let client: Client;
   let dir: string;
   const create = startExample(ui, 'createSite');
@@ -34,7 +34,7 @@ describe('the Temporal Web UI as the operators use it (Chromium, headless)', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tutti-ui-'));
-    worker = new ChildWorker(cfg, 'browser-ui');
+    worker = new WorkerProcess(cfg, 'browser-ui');
     await worker.start();
     client = await testClient(cfg);
     await removeSites();

@@ -27,21 +27,32 @@ export class WorkerProcess {
     return this.child?.pid;
   }
 
-  /** Starts the worker and waits until it polls this host's queue. */
+  /** Starts the worker and waits until it polls every queue: workflow and activity tasks of `tutti`, and this host's activities. */
   async start(): Promise<void> {
     const log = openSync(this.logFile, 'a');
     this.child = spawn(process.execPath, [workerMain()], { env: this.env, stdio: ['ignore', log, log] });
+    const queues: [string, number][] = [
+      [this.cfg.temporal.taskQueue, 1],
+      [this.cfg.temporal.taskQueue, 2],
+      [hostTaskQueue(this.cfg.hostName), 2],
+    ];
     const connection = await Connection.connect({ address: this.cfg.temporal.address });
     try {
       await waitUntil(
         `worker process polling (log ${this.logFile})`,
         async () => {
           if (this.child?.exitCode !== null) throw new Error(`worker exited: ${this.logs().slice(-500)}`);
-          const r = await connection.workflowService.describeTaskQueue({ namespace: this.cfg.temporal.namespace, taskQueue: { name: hostTaskQueue(this.cfg.hostName) }, taskQueueType: 2 });
-          return r.pollers?.some((p) => p.identity?.endsWith(`/${this.child!.pid}`)) ? true : undefined;
+          for (const [name, taskQueueType] of queues) {
+            const r = await connection.workflowService.describeTaskQueue({ namespace: this.cfg.temporal.namespace, taskQueue: { name }, taskQueueType });
+            if (!r.pollers?.some((p) => p.identity?.endsWith(`/${this.child!.pid}`))) return undefined;
+          }
+          return true;
         },
-        { timeoutMs: 180_000, intervalMs: 500 },
+        { timeoutMs: 180_000, intervalMs: 250 },
       );
+    } catch (err) {
+      await this.stop();
+      throw err;
     } finally {
       await connection.close();
     }
@@ -55,11 +66,14 @@ export class WorkerProcess {
     await exited;
   }
 
+  /** A graceful stop (SIGTERM; SIGKILL after 30 s). Resolves once the process is gone. */
   async stop(): Promise<void> {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child!.once('exit', r));
     this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 30_000);
     await exited;
+    clearTimeout(timer);
   }
 
   /** Peak resident memory in kB since start or the last {@link resetPeak} (VmHWM). */

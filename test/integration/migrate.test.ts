@@ -16,7 +16,7 @@ import { httpGet, waitUntil } from '../../src/infra/wait';
 import type { MigrateSiteInput, MigrationStatus } from '../../src/migrate/input';
 import { siteLabels, siteNames, siteWorkflowId } from '../../src/site/names';
 import { SA } from '../../src/site/searchAttributes';
-import { ChildWorker } from '../helpers/childWorker';
+import { WorkerProcess } from '../helpers/workerProcess';
 import { testClient, testConfig } from '../helpers/platform';
 import { exportSite } from '../helpers/exportSite';
 import { tarEntry } from '../helpers/tar';
@@ -55,7 +55,7 @@ async function waitForStage(client: Client, slug: string, stage: MigrationStatus
 describe('migrateSite', () => {
   let dir: string;
   let client: Client;
-  let worker: ChildWorker;
+  let worker: WorkerProcess;
   let source: { db: string; files: string };
   const input = (domain: string, slug: string, extra: Partial<MigrateSiteInput> = {}): MigrateSiteInput => ({
     domains: [domain],
@@ -66,7 +66,7 @@ describe('migrateSite', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tutti-migrate-'));
-    worker = new ChildWorker(cfg, 'migrate-1');
+    worker = new WorkerProcess(cfg, 'migrate-1');
     await worker.start();
     client = await testClient(cfg);
     await (await startCreateSite(client, cfg, { domains: ['origin.example'], title: 'Origin Choir' })).result();
@@ -76,7 +76,7 @@ describe('migrateSite', () => {
   });
 
   afterAll(async () => {
-    worker.kill();
+    await worker.kill();
     await client?.connection.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -100,8 +100,8 @@ describe('migrateSite', () => {
     expect(described.typedSearchAttributes.get(SA.stage)).toBe('awaiting-approval');
     await waitUntil('the reminder', async () => ((await pendingMigration(client, 'moved'))?.remindedAt ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
 
-    worker.kill();
-    worker = new ChildWorker(cfg, 'migrate-2');
+    await worker.kill();
+    worker = new WorkerProcess(cfg, 'migrate-2');
     await worker.start();
     expect((await pendingMigration(client, 'moved'))!.stage).toBe('awaiting-approval');
 
@@ -167,9 +167,9 @@ describe('migrateSite', () => {
     try {
       const handle = await startMigrateSite(client, cfg, { ...input('kill.example', 'kill'), source: { db: { url: `http://127.0.0.1:${port}/kill.sql.gz` }, files: { path: source.files } } });
       await midImport;
-      worker.kill();
+      await worker.kill();
       release();
-      worker = new ChildWorker(cfg, 'migrate-3');
+      worker = new WorkerProcess(cfg, 'migrate-3');
       await worker.start();
       const waiting = await waitForStage(client, 'kill', 'awaiting-approval');
       expect(requests).toBe(3);

@@ -10,7 +10,7 @@ import { startCreateSite, startDeleteSite } from '../../src/client/sites';
 import type { TuttiConfig } from '../../src/config';
 import { createDocker } from '../../src/infra/docker';
 import { siteNames } from '../../src/site/names';
-import { ChildWorker } from '../helpers/childWorker';
+import { WorkerProcess } from '../helpers/workerProcess';
 import { decodedHistoryText, historyBytes, occurrences, rawHistory, sampleCmdlines } from '../helpers/leaks';
 import { testClient, testConfig } from '../helpers/platform';
 
@@ -57,12 +57,12 @@ describe('secrets never leak', () => {
   const cfg = testConfig();
   const leakyImage = `${cfg.prefix}/drupal:leaky-install`;
   let client: Client;
-  let worker: ChildWorker;
+  let worker: WorkerProcess;
   beforeAll(async () => {
     buildLeakyImage(leakyImage);
     client = await testClient(cfg);
     // A separate process, like the real one: its log file is the worker log.
-    worker = new ChildWorker(cfg, 'leak-worker');
+    worker = new WorkerProcess(cfg, 'leak-worker');
     await worker.start();
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { startCreateSite, startDeleteSite } from '../../src/client/sites';
 import { canLogIn } from '../../src/infra/mariadb';
 import { waitUntil } from '../../src/infra/wait';
 import { siteNames } from '../../src/site/names';
-import { ChildWorker } from '../helpers/childWorker';
+import { WorkerProcess } from '../helpers/workerProcess';
 import { historyBytes, occurrences, rawHistory } from '../helpers/leaks';
 import { startLoad } from '../helpers/load';
 import { startWorker, testClient, testConfig, type RunningWorker } from '../helpers/platform';
@@ -75,8 +75,8 @@ describe('rotateSiteSecrets', () => {
   it('a worker killed during the rotation: the next one finishes it, and the site never stops answering', async () => {
     const cfg = testConfig();
     const client = await testClient(cfg);
-    const first = new ChildWorker(cfg, 'rotate-crash-1');
-    const second = new ChildWorker(cfg, 'rotate-crash-2');
+    const first = new WorkerProcess(cfg, 'rotate-crash-1');
+    const second = new WorkerProcess(cfg, 'rotate-crash-2');
     // The in-process worker of this file would pick the rotation up itself: stop it for this test.
     await w.stop();
     await first.start();
@@ -89,7 +89,7 @@ describe('rotateSiteSecrets', () => {
         async () => (((await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string }).currentDetails?.includes('waiting') ? true : undefined),
         { timeoutMs: 60_000, intervalMs: 200 },
       );
-      first.kill();
+      await first.kill();
       await second.start();
       expect(await handle.result()).toMatchObject({ oldPasswordRefused: true });
       const report = await load.stop();
@@ -100,7 +100,7 @@ describe('rotateSiteSecrets', () => {
       await (await startDeleteSite(client, cfg, { site: 'rota', finalBackup: false })).result();
     } finally {
       await load.stop();
-      first.kill();
+      await first.kill();
       await second.stop();
       await client.connection.close();
       w = await startWorker();

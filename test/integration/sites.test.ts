@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createDocker } from '../../src/infra/docker';
 import { exec } from '../../src/infra/dockerExec';
 import { siteNames } from '../../src/site/names';
-import { ChildWorker } from '../helpers/childWorker';
+import { WorkerProcess } from '../helpers/workerProcess';
 import { startWorker, testClient, testConfig, type RunningWorker } from '../helpers/platform';
 import { inventory, NOTHING, phpIn, rootDb } from '../helpers/sites';
 
@@ -99,15 +99,15 @@ describe('createSite and deleteSite', () => {
 describe('createSite survives a worker crash', () => {
   it('SIGKILL mid-create, restart: completes with exactly one of everything', async () => {
     const cfg = testConfig();
-    const first = new ChildWorker(cfg, 'crash-1');
+    const first = new WorkerProcess(cfg, 'crash-1');
     await first.start();
     const client = await testClient(cfg);
-    const second = new ChildWorker(cfg, 'crash-2');
+    const second = new WorkerProcess(cfg, 'crash-2');
     try {
       const handle = await startCreateSite(client, cfg, { domains: ['gamma.example'], title: 'Gamma Trio' });
       // crash once the web container exists: DB, network and secrets are made, the install is under way
       await waitUntil('gamma web container', async () => ((await inventory(cfg, 'gamma')).containers.length ? true : undefined), { timeoutMs: 120_000, intervalMs: 200 });
-      first.kill();
+      await first.kill();
       await second.start();
       const result = await handle.result();
       expect(result.slug).toBe('gamma');
@@ -129,7 +129,7 @@ describe('createSite survives a worker crash', () => {
       await (await startDeleteSite(client, cfg, { site: 'gamma' })).result();
       expect(await inventory(cfg, 'gamma')).toEqual(NOTHING);
     } finally {
-      first.kill();
+      await first.kill();
       await second.stop();
       await client.connection.close();
     }

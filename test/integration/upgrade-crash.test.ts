@@ -5,22 +5,22 @@ import { dataConverter } from '../../src/codec';
 import { createDocker } from '../../src/infra/docker';
 import { getSite } from '../../src/infra/registry';
 import { httpGet, waitUntil } from '../../src/infra/wait';
-import { ChildWorker } from '../helpers/childWorker';
+import { WorkerProcess } from '../helpers/workerProcess';
 import { testConfig } from '../helpers/platform';
 import { activeVcl, inventory, NOTHING, rootDb } from '../helpers/sites';
 
 describe('upgradeSite survives a worker crash', () => {
   it('SIGKILL mid-upgrade, restart: ends upgraded or rolled back, one live container, routed to it', async () => {
     const cfg = testConfig();
-    const first = new ChildWorker(cfg, 'upgrade-crash-1');
-    const second = new ChildWorker(cfg, 'upgrade-crash-2');
+    const first = new WorkerProcess(cfg, 'upgrade-crash-1');
+    const second = new WorkerProcess(cfg, 'upgrade-crash-2');
     await first.start();
     const client = new Client({ connection: await Connection.connect({ address: cfg.temporal.address }), namespace: cfg.temporal.namespace, dataConverter: dataConverter(cfg) });
     try {
       await (await startCreateSite(client, cfg, { domains: ['crashup.example'], title: 'Crash Upgrade' })).result();
       const handle = await startUpgradeSite(client, cfg, { site: 'crashup', image: 'tutti/wordpress:php8.4-trixie', drainSeconds: 1 });
       await waitUntil('the green container', async () => ((await inventory(cfg, 'crashup')).containers.some((c) => c.endsWith('-web-green')) ? true : undefined), { timeoutMs: 180_000, intervalMs: 200 });
-      first.kill();
+      await first.kill();
       await second.start();
       const outcome = await handle.result().then((r) => r.outcome as string, () => 'rolled-back');
       expect(['upgraded', 'rolled-back']).toContain(outcome);
@@ -37,7 +37,7 @@ describe('upgradeSite survives a worker crash', () => {
       await (await startDeleteSite(client, cfg, { site: 'crashup' })).result();
       expect(await inventory(cfg, 'crashup')).toEqual(NOTHING);
     } finally {
-      first.kill();
+      await first.kill();
       await second.stop();
       await client.connection.close();
     }
