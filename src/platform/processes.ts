@@ -62,14 +62,23 @@ export type StartOutcome = { state: 'already-running' | 'started'; pid: number }
  * Starts the process detached, logging to its log file, unless it already runs. A port held by
  * anything else is a one-line error naming the port and the way out.
  */
+/**
+ * Fails on the first port of these services (those not running already) that another process
+ * holds. `platform up` checks all of its processes first, so a taken port starts nothing.
+ */
+export async function requireFreePorts(services: { svc: ServiceProcess; portHint: string }[]): Promise<void> {
+  for (const { svc, portHint } of services) {
+    if (await runningPid(svc)) continue;
+    for (const port of svc.ports) {
+      if (await portAnswers(port)) throw new PlatformError(`${svc.name}: port 127.0.0.1:${port} is taken by another process; stop it (ss -ltnp 'sport = :${port}') or ${portHint}`);
+    }
+  }
+}
+
 export async function ensureProcess(svc: ServiceProcess, portHint: string): Promise<StartOutcome> {
   const pid = await runningPid(svc);
   if (pid) return { state: 'already-running', pid };
-  for (const port of svc.ports) {
-    if (await portAnswers(port)) {
-      throw new PlatformError(`${svc.name}: port 127.0.0.1:${port} is taken by another process; stop it (ss -ltnp 'sport = :${port}') or ${portHint}`);
-    }
-  }
+  await requireFreePorts([{ svc, portHint }]);
   await mkdir(dirname(svc.logFile), { recursive: true });
   await mkdir(dirname(svc.pidFile), { recursive: true });
   const log = openSync(svc.logFile, 'a');

@@ -8,7 +8,7 @@ import { generatePassword, SecretStore } from '../infra/secrets';
 import { waitUntil } from '../infra/wait';
 import { hostTaskQueue } from '../site/names';
 import { ensureMariadbServer, ensureVarnishServer, requireDocker, startContainers, stopPlatformContainers } from './containers';
-import { ensureProcess, PlatformError, runningPid, stopProcess, type ServiceProcess } from './processes';
+import { ensureProcess, PlatformError, requireFreePorts, runningPid, stopProcess, type ServiceProcess } from './processes';
 import { codecEndpoint, codecService, minioService, temporalService, workerService } from './services';
 import { ensureKeyFile } from '../codec';
 import { ensureRegistrySchema, listSites } from '../infra/registry';
@@ -25,6 +25,10 @@ export interface UpOptions {
   /** One line per component, as it happens. */
   say: (line: string) => void;
 }
+
+const CODEC_PORT_HINT = 'set TUTTI_CODEC_PORT to a free port';
+const TEMPORAL_PORT_HINT = 'set TEMPORAL_ADDRESS / TUTTI_TEMPORAL_UI_PORT to free ports';
+const MINIO_PORT_HINT = 'set TUTTI_MINIO_PORT to a free port';
 
 async function requireBinary(path: string, how: string): Promise<void> {
   try {
@@ -43,27 +47,33 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
   const docker = createDocker(cfg.docker);
   say(`docker     engine ${await requireDocker(docker)}`);
+  // every host process's ports before any of them starts: a taken one leaves nothing half-started
+  await requireFreePorts([
+    ...(cfg.codec.server.enabled ? [{ svc: codecService(cfg), portHint: CODEC_PORT_HINT }] : []),
+    { svc: temporalService(cfg), portHint: TEMPORAL_PORT_HINT },
+    { svc: minioService(cfg, ''), portHint: MINIO_PORT_HINT }, // its secret plays no part in the check
+  ]);
 
   // The first payload key; more keys (rotation) are the operator's, listed in TUTTI_CODEC_KEY_FILES.
   if (await ensureKeyFile(cfg.codec.keyFiles[0]!)) say(`codec      created payload key ${cfg.codec.keyFiles[0]}`);
   if (cfg.codec.server.enabled) {
     const codec = codecService(cfg);
     const restarted = await restartIfStale(codec);
-    const c = await ensureProcess(codec, 'set TUTTI_CODEC_PORT to a free port');
+    const c = await ensureProcess(codec, CODEC_PORT_HINT);
     say(`codec      ${restarted ? 'restarted for the new build' : c.state} (pid ${c.pid}) ${codecEndpoint(cfg)} for the UI, key ${cfg.codec.activeKeyId}; log ${codec.logFile}`);
   }
 
   const temporal = temporalService(cfg);
   await requireBinary(temporal.command, 'install it with scripts/up (go install github.com/temporalio/cli/cmd/temporal@v1.5.1)');
   const reconfigured = await restartIfArgsChanged(temporal);
-  const t = await ensureProcess(temporal, 'set TEMPORAL_ADDRESS / TUTTI_TEMPORAL_UI_PORT to free ports');
+  const t = await ensureProcess(temporal, TEMPORAL_PORT_HINT);
   say(`temporal   ${reconfigured ? 'restarted with new settings' : t.state} (pid ${t.pid}) grpc ${cfg.temporal.address}, UI http://127.0.0.1:${cfg.temporal.uiPort}, namespace ${cfg.temporal.namespace}`);
 
   const s3Secret = await secrets.ensure('s3_secret_access_key', () => generatePassword(40));
   if (cfg.s3.secretAccessKeyFile !== secrets.path('s3_secret_access_key')) readSecretFile(cfg.s3.secretAccessKeyFile);
   const minio = minioService(cfg, s3Secret);
   await requireBinary(minio.command, 'install it with scripts/up (go install github.com/minio/minio)');
-  const m = await ensureProcess(minio, 'set TUTTI_MINIO_PORT to a free port');
+  const m = await ensureProcess(minio, MINIO_PORT_HINT);
   const s3 = createS3(cfg.s3, s3Secret);
   const created = await waitUntil(`MinIO bucket ${cfg.s3.bucket}`, () => ensureBucket(s3, cfg.s3.bucket, cfg.s3.endpoint), { timeoutMs: 30_000, intervalMs: 500 });
   s3.destroy();

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { portAnswers } from '../../src/platform/processes';
 
 const run = promisify(execFile);
 const cli = resolve(__dirname, '../../dist/src/cli/main.js');
@@ -24,6 +25,10 @@ describe('platform up and doctor with a broken component', () => {
       expect(err.code).toBe(1);
       expect(err.stderr.trim().split('\n')).toHaveLength(1);
       expect(err.stderr).toMatch(new RegExp(`temporal: port 127\\.0\\.0\\.1:${port} is taken by another process; stop it .* or set TEMPORAL_ADDRESS`));
+      // nothing started: no codec server on its port (UI port + 1), no process of this data dir, no key made
+      expect(await portAnswers(port + 2)).toBe(false);
+      expect(existsSync(join(dataDir, 'run')) ? readdirSync(join(dataDir, 'run')) : []).toEqual([]);
+      expect(existsSync(join(dataDir, 'secrets'))).toBe(false);
     } finally {
       server.close();
       rmSync(dataDir, { recursive: true, force: true });
