@@ -13,10 +13,10 @@ import { MARIADB_ROOT_PASSWORD } from '../site/names';
 import type { FleetReport } from '../../workflows/fleetBackup';
 import { failureLine } from './follow';
 import { backupSiteInputSchema, fleetBackupInputSchema, restoreSiteInputSchema, verifyBackupInputSchema, type BackupSiteInput, type FleetBackupInput, type RestoreSiteInput, type VerifyBackupInput } from '../backup/inputs';
-import { SA } from '../site/searchAttributes';
 import { slugFromDomain } from '../site/spec';
 import { parseInput } from '../site/validate';
 import { SiteBusyError, startSiteOperation } from './sites';
+import { tuttiStartOptions } from './start';
 
 /** Starts backupSite under `site/<slug>`; a busy site fails with {@link SiteBusyError}. */
 export async function startBackupSite(client: Client, cfg: TuttiConfig, input: BackupSiteInput) {
@@ -46,14 +46,7 @@ export async function startFleetBackup(client: Client, cfg: TuttiConfig, input: 
 
 async function startOnce(client: Client, cfg: TuttiConfig, type: string, workflowId: string, input: object, summary: string, site?: string): Promise<WorkflowHandle> {
   try {
-    return await client.workflow.start(type, {
-      taskQueue: cfg.temporal.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      staticSummary: summary,
-      typedSearchAttributes: [{ key: SA.operation, value: type }, { key: SA.startedBy, value: cfg.temporal.identity }, ...(site ? [{ key: SA.site, value: site }] : [])],
-    });
+    return await client.workflow.start(type, { ...tuttiStartOptions(cfg, { workflowType: type, workflowId, input, summary, site }), workflowIdConflictPolicy: 'FAIL' });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new SiteBusyError(`${workflowId} is already running; wait for it or cancel it in the UI`);
     throw err;

@@ -1,21 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { TuttiConfig } from '../config';
 import { upgradeFleetInputSchema, type FleetStatus, type UpgradeFleetInput } from '../site/fleet';
-import { SA } from '../site/searchAttributes';
 import { parseInput } from '../site/validate';
+import { tuttiStartOptions } from './start';
 
 export async function startUpgradeFleet(client: Client, cfg: TuttiConfig, input: UpgradeFleetInput) {
   const parsed = parseInput(upgradeFleetInputSchema, input);
-  return client.workflow.start('upgradeFleet', {
-    taskQueue: cfg.temporal.taskQueue,
-    workflowId: `fleet-upgrade/${new Date().toISOString()}`,
-    args: [{ ...input, requestedBy: input.requestedBy ?? cfg.temporal.identity }],
-    staticSummary: `Fleet upgrade to ${parsed.toImage}${parsed.fromImage ? ` of every site on ${parsed.fromImage}` : ` of ${parsed.sites!.length} site(s)`}`,
-    typedSearchAttributes: [
-      { key: SA.operation, value: 'upgradeFleet' },
-      { key: SA.startedBy, value: cfg.temporal.identity },
-    ],
-  });
+  return client.workflow.start(
+    'upgradeFleet',
+    tuttiStartOptions(cfg, {
+      workflowType: 'upgradeFleet',
+      workflowId: `fleet-upgrade/${new Date().toISOString()}`,
+      input: { ...input, requestedBy: input.requestedBy ?? cfg.temporal.identity },
+      summary: `Fleet upgrade to ${parsed.toImage}${parsed.fromImage ? ` of every site on ${parsed.fromImage}` : ` of ${parsed.sites!.length} site(s)`}`,
+    }),
+  );
 }
 
 /** The newest fleet upgrade that is still running, for `tutti fleet continue|stop|status` without an ID. */

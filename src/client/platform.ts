@@ -2,21 +2,14 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TuttiConfig } from '../config';
 import type { PlatformReport } from '../../workflows/checkPlatform';
-import { SA } from '../site/searchAttributes';
+import { tuttiStartOptions } from './start';
 
 /** Runs `checkPlatform` and returns its report, whether the platform is healthy or not. */
 export async function runPlatformCheck(client: Client, cfg: TuttiConfig, host?: string): Promise<PlatformReport> {
   const workflowId = `platform-check/${new Date().toISOString()}`;
   const handle = await client.workflow.start('checkPlatform', {
-    taskQueue: cfg.temporal.taskQueue,
-    workflowId,
-    args: [host ? { host } : {}],
+    ...tuttiStartOptions(cfg, { workflowType: 'checkPlatform', workflowId, input: host ? { host } : {}, summary: `Platform check of host ${host ?? cfg.hostName}` }),
     workflowExecutionTimeout: '2 minutes',
-    staticSummary: `Platform check of host ${host ?? cfg.hostName}`,
-    typedSearchAttributes: [
-      { key: SA.operation, value: 'checkPlatform' },
-      { key: SA.startedBy, value: cfg.temporal.identity },
-    ],
   });
   try {
     return (await handle.result()) as PlatformReport;

@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 import type { TuttiConfig } from '../config';
 import { siteWorkflowId } from '../site/names';
-import { SA } from '../site/searchAttributes';
 import { createSiteInputSchema, slugFromDomain, type CreateSiteInput } from '../site/spec';
 import { parseInput } from '../site/validate';
 import type { DeleteSiteInput } from '../../workflows/deleteSite';
+import { tuttiStartOptions } from './start';
 
 export class SiteBusyError extends Error {
   override name = 'SiteBusyError';
@@ -18,18 +18,9 @@ export async function startSiteOperation(client: Client, cfg: TuttiConfig, workf
   const workflowId = siteWorkflowId(slug);
   try {
     return await client.workflow.start(workflowType, {
-      taskQueue: cfg.temporal.taskQueue,
-      workflowId,
-      args: [input],
+      ...tuttiStartOptions(cfg, { workflowType, workflowId, input, summary, site: slug }),
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      staticSummary: summary,
-      staticDetails: `Started by ${cfg.temporal.identity} with bin/tutti`,
-      typedSearchAttributes: [
-        { key: SA.site, value: slug },
-        { key: SA.operation, value: workflowType },
-        { key: SA.startedBy, value: cfg.temporal.identity },
-      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
