@@ -118,7 +118,11 @@ make_rootfs_tar() {
   local suite="$1" hash="$2"
   local dir="$CACHE_DIR/rootfs/$suite.d" tar="$CACHE_DIR/rootfs/$suite.tar" log="$CACHE_DIR/rootfs/$suite.log"
   [ "$(id -u)" -eq 0 ] || die "building tutti/base:$suite needs root (debootstrap); rerun as root or with sudo"
-  command -v debootstrap >/dev/null || die "debootstrap is not installed; run: apt-get install debootstrap"
+  if ! command -v debootstrap >/dev/null; then
+    echo "images.sh: installing debootstrap (apt-get install debootstrap), needed to build tutti/base:$suite"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap; } >"$CACHE_DIR/rootfs/apt-debootstrap.log" 2>&1 ||
+      die "debootstrap is not installed and apt-get install debootstrap failed: see $CACHE_DIR/rootfs/apt-debootstrap.log"
+  fi
   remove_rootfs_dir "$dir"
   if ! debootstrap --variant=minbase "$suite" "$dir" "$MIRROR" >"$log" 2>&1; then
     remove_rootfs_dir "$dir"
