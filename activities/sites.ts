@@ -4,7 +4,7 @@ import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensu
 import { exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, revokeDb } from '../src/infra/mariadb';
 import { getSite } from '../src/infra/registry';
-import { httpGet, waitUntil } from '../src/infra/wait';
+import { waitUntil } from '../src/infra/wait';
 import { FailureType } from '../src/site/errors';
 import { RELAY_ALIAS } from '../src/site/mail';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
@@ -16,11 +16,6 @@ import { classified } from './failures';
 export interface WebContainer {
   name: string;
   imageId: string;
-}
-
-/** Escapes text as WordPress prints a title in HTML, to find it in a page. */
-export function htmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#039;');
 }
 
 /** Per-site Docker and MariaDB resources, each `ensure` safe to repeat and each `remove` limited to what Tutti owns. */
@@ -143,28 +138,6 @@ export function createSiteActivities(deps: ActivityDeps) {
           throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv[0]} ${argv[2] ?? ''} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
         }
       }
-    },
-
-    /** GET / through the host's Varnish with the site's Host header: 200 and the site's own title. */
-    async checkSiteAnswers(spec: SiteSpec, expectText?: string, timeoutMs = 60_000): Promise<{ status: number; ms: number }> {
-      const started = Date.now();
-      const want = htmlEscape(expectText ?? spec.title);
-      let last = '';
-      try {
-        await waitUntil(
-          `http://${spec.domains[0]}/ through Varnish`,
-          async () => {
-            const r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, spec.domains[0]);
-            last = `HTTP ${r.status}`;
-            if (r.status === 200 && r.body.includes(want)) return true;
-            throw new Error(r.status === 200 ? `page does not contain ${JSON.stringify(want)}` : last);
-          },
-          { timeoutMs, intervalMs: 200 },
-        );
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable(`${(err as Error).message} (last answer ${last || 'none'})`, FailureType.RouteCheckFailed);
-      }
-      return { status: 200, ms: Date.now() - started };
     },
 
     /** Removes one web container (e.g. the old color after an upgrade). */
