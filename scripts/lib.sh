@@ -67,6 +67,8 @@ ensure_go_tool() {
 }
 
 ensure_toolchain() {
+  # The worker decompresses zstd backups beside their upload to scan them (Node 20's zlib has no zstd).
+  command -v zstd >/dev/null || { say zstd "installing Debian's zstd"; apt_install zstd; }
   ensure_node_modules
   ensure_build
   ensure_docker
