@@ -48,7 +48,7 @@ describe('upgradeSite', () => {
     const before = await site('upgr', 'Upgrade Choir');
     // Every client renames its site sooner or later: the checks compare with what it serves now, not the title at creation.
     const renamed = await phpIn(w.cfg, before.activeContainer!, 'require "/usr/share/wordpress/wp-load.php"; update_option("blogname", "Harmony & Friends"); echo get_option("blogname");');
-    expect(renamed.stdout).toBe("Harmony &amp; Friends");
+    expect(renamed.stdout).toBe('Harmony &amp; Friends');
     const oldStatus = await wpStatus(w.cfg, before.activeContainer!);
     expect(oldStatus.php_version).toMatch(/^8\.2\./);
     const load = startLoad(w.cfg.varnish.httpPort, 'upgr.example');
@@ -67,7 +67,7 @@ describe('upgradeSite', () => {
     expect(status.needs_db_upgrade).toBe(false);
     const page = await httpGet(`http://127.0.0.1:${w.cfg.varnish.httpPort}/`, 'upgr.example');
     expect(page.body).toContain('Upgrade Choir news');
-    expect(page.body).toContain("Harmony &amp; Friends");
+    expect(page.body).toContain('Harmony &amp; Friends');
     const inv = await inventory(w.cfg, 'upgr');
     expect(inv.containers).toEqual([after.activeContainer]);
     expect(inv.databases).toHaveLength(1);

@@ -13,7 +13,9 @@ function asActivity<T>(fn: () => Promise<T>, startToCloseTimeoutMs = 900_000) {
   cancelled.catch(() => undefined);
   const beats: unknown[] = [];
   const info = { startToCloseTimeoutMs, currentAttemptScheduledTimestampMs: Date.now(), attempt: 1 } as Info;
-  const ctx = new Context(info, cancelled, abort.signal, (d: unknown) => beats.push(d), undefined, quiet, noopMetricMeter);
+  // The worker's own way of making a Context (its constructor is internal; @temporalio/testing is not a dependency here).
+  const Make = Context as unknown as new (...args: unknown[]) => Context;
+  const ctx = new Make(info, cancelled, abort.signal, (d: unknown) => beats.push(d), undefined, quiet, noopMetricMeter, {});
   return {
     result: asyncLocalStorage.run(ctx, fn),
     beats,
