@@ -47,8 +47,8 @@ export function createSiteCheckActivities(deps: ActivityDeps) {
       return { status: 200, ms: Date.now() - started };
     },
 
-    /** The same on one container, before traffic reaches it (an upgrade's new color). */
-    async checkWebDirect(spec: SiteSpec, container: string, expect: PageExpectation, timeoutMs = 30_000): Promise<void> {
+    /** The same on one container, before traffic reaches it (an upgrade's new color); it already answered its health path, so a short deadline. */
+    async checkWebDirect(spec: SiteSpec, container: string, expect: PageExpectation, timeoutMs = 10_000): Promise<void> {
       const p = path(spec, expect);
       await pollUntil(
         { what: `${container} answering ${p}`, expected: describeExpectation(expect, p), deadlineMs: timeoutMs, intervalMs: 500, type: FailureType.ContainerUnhealthy, step: `checking ${container} directly` },
