@@ -42,7 +42,7 @@ ensure_build() {
 HOST_TOOLS=(
   "docker docker.io the Docker CLI, and the engine when none runs (ensure_docker)"
   "debootstrap debootstrap the base images (scripts/images.sh)"
-  "zstd zstd .zst migration sources and the Drupal fixtures"
+  "zstd zstd .zst migration sources, the Drupal fixtures, and the scan of zstd backups (Node 20 zlib has no zstd)"
   "/etc/ssl/certs/ca-certificates.crt ca-certificates go install over https"
 )
 

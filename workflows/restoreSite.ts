@@ -30,12 +30,13 @@ export interface RestoreResult {
 }
 
 /**
- * Restores a backup. The backup is verified (manifest, sizes, checksums) before anything is
- * created. In place, it fills a new generation of database and volume, checks the counts against
- * the manifest, starts a web container of the other color on it and switches the route; the live
+ * Restores a backup. The backup is verified (manifest, objects and sizes) before anything is
+ * created, and each object's SHA-256 as it is loaded, before anything is switched to it. In
+ * place, it fills a new generation of database and volume, checks the counts against the
+ * manifest, starts a web container of the other color on it and switches the route; the live
  * generation is removed only once the site answers from the new one, and a backup of it is taken
- * first (`safetyBackup`, default on). With `to` (or for a site
- * the registry does not know) it builds a new site from the backup instead. ID `site/<target>`.
+ * first (`safetyBackup`, default on). With `to` (or for a site the registry does not know) it
+ * builds a new site from the backup instead. ID `site/<target>`.
  */
 export async function restoreSite(rawInput: RestoreSiteInput): Promise<RestoreResult> {
   const input = validated(restoreSiteInputSchema, rawInput);
@@ -46,7 +47,7 @@ export async function restoreSite(rawInput: RestoreSiteInput): Promise<RestoreRe
   await recordStart({ slug: target, operation: 'restoreSite', requestedBy: input.requestedBy });
   const started = Date.now();
   try {
-    setCurrentDetails(`verifying backup ${input.backupId} of ${input.site}: manifest and checksums`);
+    setCurrentDetails(`verifying backup ${input.backupId} of ${input.site}: manifest and object sizes (checksums while loading)`);
     const manifest = await sharedActivities(BACKUP_STORE).verifyBackup(input.site, input.backupId);
     const existing = input.to ? null : await registry.getSite(input.site);
     const r = existing ? await restoreInPlace(existing, manifest, input.safetyBackup) : await restoreAsNewSite(target, manifest, input.to, input.host);
