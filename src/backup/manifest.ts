@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SiteSpec } from '../site/spec';
-import { backupIdSchema, domainSchema, hostSchema, imageSchema, platformSchema, slugSchema, titleSchema } from '../site/validate';
+import { backupIdSchema, domainSchema, hostSchema, imageSchema, platformSchema, slugSchema, tablePrefixSchema, titleSchema } from '../site/validate';
 import { objectNames } from './layout';
 
 /**
@@ -31,7 +31,7 @@ export const dbCountsSchema = z.object({ tables: size, views: size, triggers: si
 export type DbCounts = z.infer<typeof dbCountsSchema>;
 
 export const siteSpecSchema = z
-  .object({ slug: slugSchema, domains: z.array(domainSchema).min(1), platform: platformSchema, image: imageSchema, host: hostSchema, title: titleSchema })
+  .object({ slug: slugSchema, domains: z.array(domainSchema).min(1), platform: platformSchema, image: imageSchema, host: hostSchema, title: titleSchema, tablePrefix: tablePrefixSchema.optional() })
   .strict();
 
 export const manifestSchema = z
@@ -90,7 +90,7 @@ export function buildManifest(i: ManifestInput): Manifest {
     format: MANIFEST_FORMAT,
     backupId: i.backupId,
     site: i.spec.slug,
-    spec: { slug: i.spec.slug, domains: i.spec.domains, platform: i.spec.platform, image: i.spec.image, host: i.spec.host, title: i.spec.title },
+    spec: { slug: i.spec.slug, domains: i.spec.domains, platform: i.spec.platform, image: i.spec.image, host: i.spec.host, title: i.spec.title, ...(i.spec.tablePrefix ? { tablePrefix: i.spec.tablePrefix } : {}) },
     generation: i.generation,
     imageId: i.imageId,
     reason: i.reason,
