@@ -261,33 +261,23 @@ ensure() {
 }
 
 # A suite's base image (when wanted, or needed by a wanted image), then its wanted derived
-# images: the first image of each build context in parallel, then the others of that context,
-# which reuse the first one's layers.
+# images one after the other: builds from one base side by side each make their own copy of
+# the steps they share, and a later build's cache lookup can follow the wrong copy and miss
+# (wordpress:broken rebuilt php8.2's packages for minutes instead of reusing them).
 ensure_suite() {
-  local suite="$1" entry arg first=() again=() seen=" " key
+  local suite="$1" entry arg mine=()
   for entry in "${DERIVED[@]}"; do
     # shellcheck disable=SC2086
     set -- $entry
     wanted "$1" || continue
-    for arg in "${@:3}"; do [ "$arg" = "SUITE=$suite" ] && break; done
-    [ "$arg" = "SUITE=$suite" ] || continue
-    key="$2/$suite"
-    if [[ $seen == *" $key "* ]]; then again+=("$entry"); else first+=("$entry"); seen+="$key "; fi
+    for arg in "${@:3}"; do [ "$arg" = "SUITE=$suite" ] && mine+=("$entry"); done
   done
-  wanted "tutti/base:$suite" || [ ${#first[@]} -gt 0 ] || return 0
+  wanted "tutti/base:$suite" || [ ${#mine[@]} -gt 0 ] || return 0
   ensure_base "$suite"
-  build_wave "${first[@]}"
-  build_wave "${again[@]}"
-}
-
-build_wave() {
-  local entry pids=() pid failed=0
-  for entry in "$@"; do
+  for entry in "${mine[@]}"; do
     # shellcheck disable=SC2086
-    ensure_derived $entry & pids+=($!)
+    ensure_derived $entry
   done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  return "$failed"
 }
 
 case "${1:-}" in
