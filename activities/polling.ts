@@ -2,7 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FailureType } from '../src/site/errors';
 
-/** One look at the thing awaited: its value when ready, else what was seen instead. */
+/** One look at the thing awaited: its value when ready, else what was seen instead. An ApplicationFailure it throws ends the wait at once (nothing to wait for). */
 export type Probe<T> = (signal: AbortSignal) => Promise<{ ready: T } | { saw: string }>;
 
 export interface PollOptions {
@@ -44,6 +44,7 @@ export async function pollUntil<T>(opts: PollOptions, probe: Probe<T>): Promise<
         if ('ready' in r) return r.ready;
         saw = r.saw;
       } catch (err) {
+        if (err instanceof ApplicationFailure) throw err;
         if (ctx.cancellationSignal.aborted) continue;
         saw = (err as Error).message;
       }

@@ -4,7 +4,6 @@ import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensu
 import { exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, revokeDb } from '../src/infra/mariadb';
 import { getSite } from '../src/infra/registry';
-import { waitUntil } from '../src/infra/wait';
 import { FailureType } from '../src/site/errors';
 import { RELAY_ALIAS } from '../src/site/mail';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
@@ -12,6 +11,7 @@ import { profileOf } from '../src/site/platforms';
 import type { SiteSpec } from '../src/site/spec';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { pollUntil } from './polling';
 
 export interface WebContainer {
   name: string;
@@ -106,26 +106,25 @@ export function createSiteActivities(deps: ActivityDeps) {
     async waitWebHealthy(spec: SiteSpec, container: string, timeoutMs = 60_000): Promise<void> {
       const profile = profileOf(spec.platform);
       const url = `http://127.0.0.1${profile.healthPath}`;
+      const logTail = async () => {
+        const logs = await docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 15 }).catch(() => Buffer.from(''));
+        return tailOf(logs.toString('utf8').replace(/[^\x20-\x7e\n]/g, ''), 3);
+      };
       try {
-        await heartbeatWhile(
-          'waiting for the web container',
-          waitUntil(
-            `${container} answering ${profile.healthPath}`,
-            async () => {
-              const info = await inspectContainer(docker, container);
-              if (!info?.State.Running) throw new ContainerExited(`${container} is ${info?.State.Status ?? 'gone'}`);
-              const r = await exec(docker, container, ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${spec.domains[0]}`, url]);
-              const status = Number(r.stdout.trim());
-              // Before the install a platform redirects to its installer: that is a healthy web server too.
-              if (status >= 200 && status < 400) return true;
-              throw new Error(`HTTP ${r.stdout.trim() || r.stderr.trim()}`);
-            },
-            { timeoutMs, intervalMs: 250 },
-          ),
+        await pollUntil(
+          { what: `${container} answering ${profile.healthPath}`, expected: 'HTTP 2xx or 3xx', deadlineMs: timeoutMs, intervalMs: 250, type: FailureType.ContainerUnhealthy, step: 'waiting for the web container' },
+          async () => {
+            const info = await inspectContainer(docker, container);
+            if (!info?.State.Running) throw ApplicationFailure.nonRetryable(`${container} is ${info?.State.Status ?? 'gone'}`, FailureType.ContainerUnhealthy);
+            const r = await exec(docker, container, ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${spec.domains[0]}`, url]);
+            const status = Number(r.stdout.trim());
+            // Before the install a platform redirects to its installer: that is a healthy web server too.
+            return status >= 200 && status < 400 ? { ready: true } : { saw: `HTTP ${r.stdout.trim() || r.stderr.trim()}` };
+          },
         );
       } catch (err) {
-        const logs = await docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 15 }).catch(() => Buffer.from(''));
-        throw ApplicationFailure.nonRetryable(`${(err as Error).message}; container log: ${tailOf(logs.toString('utf8').replace(/[^\x20-\x7e\n]/g, ''), 3)}`, FailureType.ContainerUnhealthy);
+        if (!(err instanceof ApplicationFailure) || err.type !== FailureType.ContainerUnhealthy) throw err;
+        throw ApplicationFailure.create({ message: `${err.message}; container log: ${await logTail()}`, type: err.type, nonRetryable: true, details: err.details as unknown[] });
       }
     },
 
@@ -182,7 +181,5 @@ export function createSiteActivities(deps: ActivityDeps) {
   };
   return classified(acts);
 }
-
-class ContainerExited extends Error {}
 
 export type SiteActivities = ReturnType<typeof createSiteActivities>;

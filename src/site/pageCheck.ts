@@ -10,7 +10,12 @@ export type PageExpectation =
   /** The platform's health path answers 200: for a site whose front page cannot be known. */
   | { health: true };
 
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+const NAMED: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0',
+  // what WordPress itself prints in titles: separators and texturized punctuation
+  rsaquo: '\u203a', lsaquo: '\u2039', raquo: '\u00bb', laquo: '\u00ab', ndash: '\u2013', mdash: '\u2014',
+  hellip: '\u2026', lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201c', rdquo: '\u201d', copy: '\u00a9', reg: '\u00ae',
+};
 
 /**
  * Decodes the character references WordPress and browsers write in titles: numeric ones

@@ -90,6 +90,7 @@ describe('dump dialects', () => {
 
 describe('one escaping rule for titles', () => {
   it('compares decoded text: stored escaped, printed escaped, texturized, or plain', () => {
+    expect(decodeEntities('WordPress &rsaquo; Error')).toBe('WordPress \u203a Error');
     expect(decodeEntities('Men&#039;s &amp; Women&#x27;s &lt;b&gt; &quot;Q&quot; &#8211; &bogus;')).toBe('Men\'s & Women\'s <b> "Q" – &bogus;');
     const page = '<html><head><title>Men&#039;s &amp; &quot;Boys&quot; &lt;Choir&gt; &#8211; Tenors &#x1F3B5;</title></head><body>…</body></html>';
     expect(pageTitle(page)).toBe('Men\'s & "Boys" <Choir> – Tenors 🎵');
