@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, setCurrentDetails } from '@temporalio/workflow';
 import { mb } from '../src/site/units';
 import { restoreSiteInputSchema, type RestoreSiteInput } from '../src/backup/inputs';
 import type { Manifest } from '../src/backup/manifest';
@@ -26,7 +26,12 @@ export interface RestoreResult {
   seconds: number;
   /** In place: the backup of the live site taken just before (reason pre-restore), if any. */
   safetyBackup: string | null;
+  /** What the platform's checks reported in the restored container (Drupal: drush status, cv api4). */
+  checks?: string[];
 }
+
+/** Runs started before restores ran the platform's checks replay without them. */
+const PLATFORM_CHECKS_PATCH = 'restore-platform-checks';
 
 /**
  * Restores a backup. The backup is verified (manifest, sizes, checksums) before anything is
@@ -97,6 +102,7 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest, safetyBackup
     step(spec.slug, `starting ${newContainer} on generation ${next}`);
     const web = await host.ensureWebContainer(spec, color, spec.image, next);
     await host.waitWebHealthy(spec, web.name);
+    const checks = patched(PLATFORM_CHECKS_PATCH) ? await host.checkPlatform(spec, web.name) : undefined;
     step(spec.slug, `switching the route to ${web.name}`);
     await registry.setSiteState(spec.slug, { activeContainer: web.name, generation: next, imageId: web.imageId, spec });
     switched = true;
@@ -105,7 +111,7 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest, safetyBackup
     step(spec.slug, `answering from generation ${next}; removing generation ${live}`);
     if (oldContainer && oldContainer !== web.name) await host.removeWebContainer(spec.slug, oldContainer);
     await host.removeGeneration(spec.slug, live);
-    return { site: spec.slug, mode: 'in-place', url: `http://${spec.domains[0]}/`, generation: next, container: web.name, rows: db.rows, files: files.entries, safetyBackup: safety };
+    return { site: spec.slug, mode: 'in-place', url: `http://${spec.domains[0]}/`, generation: next, container: web.name, rows: db.rows, files: files.entries, safetyBackup: safety, ...(checks ? { checks } : {}) };
   } catch (err) {
     step(spec.slug, `restore failed (${errorMessage(err)}); the live generation ${live} stays`);
     await CancellationScope.nonCancellable(async () => {
@@ -158,12 +164,13 @@ async function restoreAsNewSite(slug: string, manifest: Manifest, to: string | u
     step(slug, `starting the web container from ${spec.image}`);
     const web = await host.ensureWebContainer(spec, 'blue', spec.image, 1);
     await host.waitWebHealthy(spec, web.name);
+    const checks = patched(PLATFORM_CHECKS_PATCH) ? await host.checkPlatform(spec, web.name) : undefined;
     await registry.setSiteState(slug, { activeContainer: web.name, imageId: web.imageId });
     await host.syncRoutes(spec.host);
     step(slug, 'checking the site through Varnish');
     await host.checkSiteAnswers(spec, manifest.spec.title);
     await registry.setSiteState(slug, { status: 'active' });
-    return { site: slug, mode: 'new-site', url: `http://${spec.domains[0]}/`, generation: 1, container: web.name, rows: db.rows, files: files.entries, safetyBackup: null };
+    return { site: slug, mode: 'new-site', url: `http://${spec.domains[0]}/`, generation: 1, container: web.name, rows: db.rows, files: files.entries, safetyBackup: null, ...(checks ? { checks } : {}) };
   } catch (err) {
     step(slug, `restore failed (${errorMessage(err)}); removing what was made`);
     await CancellationScope.nonCancellable(() => removeSite(spec, hostActivities(spec.host, HOST_STEP), registry));
