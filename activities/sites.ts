@@ -140,7 +140,7 @@ export function createSiteActivities(deps: ActivityDeps) {
       for (const argv of profile.install(spec, { user: 'admin', email: `admin@${spec.domains[0]}` })) {
         const r = await heartbeatWhile(`install: ${argv.slice(0, 3).join(' ')}`, exec(docker, container, argv, { user: profile.execUser, timeoutMs: 600_000 }));
         if (r.exitCode !== 0) {
-          throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv[0]} ${argv[2] ?? ''} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
+          throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv.slice(0, 3).filter((a) => !a.startsWith('-')).join(' ')} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
         }
       }
     },

@@ -54,22 +54,31 @@ ensure_zstd() {
 }
 
 # Copies the context to $2 and unpacks each staged tarball into its folder there (empty when
-# no tarball: the recipe builds that codebase with composer and says so in the build log).
+# no tarball: the recipe builds that codebase with composer and says so in the build log). The
+# stage is kept for the next build: a tarball whose sha256 is the one unpacked there is not
+# unpacked again (a whole codebase is slow to write and to delete on a busy disk).
 stage_context() {
-  local context="$1" stage="$2" arg dir tarball
+  local context="$1" stage="$2" arg dir tarball want
   shift 2
-  rm -rf "$stage"
   mkdir -p "$stage"
+  find "$stage" -mindepth 1 -maxdepth 1 ! -name code ! -name cv ! -name '.unpacked-*' -exec rm -rf {} +
   cp -a "$context/." "$stage/"
   for dir in "${STAGED_ARGS[@]}"; do mkdir -p "$stage/$dir"; done
   for arg in "$@"; do
     is_staged_arg "$arg" || continue
     dir="${STAGED_ARGS[${arg%%=*}]}"
     if tarball="$(tarball_of "${arg#*=}")"; then
+      want="$(tarball_sha256 "$tarball")"
+      [ "$(cat "$stage/.unpacked-$dir" 2>/dev/null)" = "$want" ] && continue
       ensure_zstd
+      rm -rf "$stage/${dir:?}" "$stage/.unpacked-$dir"
+      mkdir -p "$stage/$dir"
       zstd -dc "$tarball" | tar -x --no-same-owner --strip-components=1 -C "$stage/$dir" ||
         die "unpacking $tarball failed; check it with: cd $CODEBASES_DIR && sha256sum -c SHA256SUMS"
+      echo "$want" >"$stage/.unpacked-$dir"
     else
+      rm -rf "$stage/${dir:?}" "$stage/.unpacked-$dir"
+      mkdir -p "$stage/$dir"
       echo "images.sh: no ${arg#*=}.tar.zst in ${CODEBASES_DIR:-TUTTI_DRUPAL_CODEBASES (unset)}: the recipe makes that codebase with composer create-project, which needs the package registries"
     fi
   done

@@ -243,8 +243,6 @@ ensure_derived() {
     tail -n 12 "$log" >&2
     exit 1
   fi
-  # A staged context holds a whole unpacked codebase: keep the disk for the next one.
-  [ "$staged" = 1 ] && rm -rf "$context"
   echo "image $image ... built in $((SECONDS - start)) s"
 }
 

@@ -10,11 +10,6 @@ import { cv, dataVolumeTar, drupalStatus, drush, secretsIn, siteSecrets } from '
 import { inventory, NOTHING } from '../helpers/sites';
 import { startWorker, type RunningWorker } from '../helpers/platform';
 import { createDocker } from '../../src/infra/docker';
-import { execOk } from '../../src/infra/dockerExec';
-import { waitUntil } from '../../src/infra/wait';
-import { relayNames } from '../../src/platform/relay';
-import { DRUPAL_ROOT } from '../../src/site/platforms';
-import { mailboxFind } from '../helpers/cron';
 
 const SLUG = 'civi';
 const DOMAIN = 'civi.example';
@@ -42,8 +37,8 @@ describe('a Drupal + CiviCRM site', () => {
 
   it('bin/tutti site create --platform drupal-civicrm --wait: answers through Varnish with its title; drush and cv work; no secret in settings, volume or container', async () => {
     const r = await tutti(['site', 'create', DOMAIN, '--platform', 'drupal-civicrm', '--title', TITLE, '--wait']);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r).toMatchObject({ status: 0 });
+    expect(r.stderr).toContain('civi: installing drupal-civicrm');
     const home = await page(w.cfg, DOMAIN);
     expect(home.status).toBe(200);
     expect(home.body).toContain('Friends of the Harbour&#039;s Choir');
@@ -109,43 +104,6 @@ describe('a Drupal + CiviCRM site', () => {
       expect(text.length).toBeGreaterThan(100);
       expect({ name, leaked: secretsIn(text, secrets) }).toEqual({ name, leaked: [] });
     }
-  });
-
-  it("the site's Schedule runs drush cron and CiviCRM's jobs: a CiviMail mailing lands in the relay mailbox; cron status shows both", async () => {
-    const container = await active(w);
-    const token = Math.random().toString(36).slice(2, 10);
-    const json = (entity: string, action: string, params: object) =>
-      execOk(createDocker(w.cfg.docker), container, ['cv', `--cwd=${DRUPAL_ROOT}`, 'api3', `${entity}.${action}`, '--in=json', '--out=json'], { user: 'www-data', stdin: JSON.stringify(params), timeoutMs: 120_000 }).then(
-        (r) => JSON.parse(r.stdout) as { id: number; is_error?: number },
-      );
-    const group = await json('Group', 'create', { title: `Members ${token}`, group_type: 'Mailing List' });
-    await json('Contact', 'create', { contact_type: 'Individual', first_name: 'Mia', last_name: 'Member', email: `mia-${token}@example.org`, 'api.GroupContact.create': { group_id: group.id } });
-    const mailing = await json('Mailing', 'create', {
-      name: `Concert ${token}`,
-      subject: `Spring concert ${token}`,
-      from_name: 'Harbour Choir',
-      from_email: `info@${DOMAIN}`,
-      body_text: `Come and sing, ${token}. {domain.address} {action.optOutUrl}`,
-      body_html: `<p>Come and sing, ${token}.</p><p>{domain.address} {action.optOutUrl}</p>`,
-      groups: { include: [group.id] },
-      created_id: 1,
-      approval_status_id: 1,
-      scheduled_date: 'now',
-    });
-    expect(mailing.is_error ?? 0).toBe(0);
-
-    expect((await tutti(['cron', 'set', SLUG, '--every', '10s'])).status).toBe(0);
-    const relay = relayNames(w.cfg.prefix).container;
-    const msg = await waitUntil('the CiviMail message in the relay mailbox', async () => (await mailboxFind(w.cfg, relay, `Spring concert ${token}`)) || undefined, { timeoutMs: 180_000, intervalMs: 1_000 });
-    expect(msg).toMatch(new RegExp(`^X-Original-To: mia-${token}@example\\.org$`, 'm'));
-    expect(msg).toContain(`Come and sing, ${token}.`);
-
-    expect((await tutti(['cron', 'pause', SLUG, '--note', 'test done'])).status).toBe(0);
-    const status = await tutti(['cron', 'status', SLUG]);
-    expect(status.status).toBe(0);
-    expect(status.stdout).toMatch(/last run +RAN /);
-    expect(status.stdout).toContain(`drush --root=${DRUPAL_ROOT} cron: ok (exit 0,`);
-    expect(status.stdout).toContain(`cv --cwd=${DRUPAL_ROOT} api3 Job.execute --user=admin: ok (exit 0,`);
   });
 
   it('deleteSite removes every resource of the site', async () => {
