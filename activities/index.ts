@@ -8,6 +8,7 @@ import { createPlatformActivities } from './platform';
 import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
 import { createSecretActivities } from './secrets';
+import { createSiteCheckActivities } from './siteChecks';
 import { createSiteActivities } from './sites';
 import { createUpgradeActivities } from './upgrade';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlatformActivities(deps),
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
+    ...createSiteCheckActivities(deps),
     ...createRouteActivities(deps),
     ...createSecretActivities(deps),
     ...createCronActivities(deps),

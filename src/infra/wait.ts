@@ -25,9 +25,9 @@ export interface HttpAnswer {
 }
 
 /** GET `url` with a Host header, as a browser behind Varnish would. Never throws for HTTP statuses. */
-export async function httpGet(url: string, host?: string, timeoutMs = 10_000): Promise<HttpAnswer> {
+export async function httpGet(url: string, host?: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: host ? { host } : {}, timeout: timeoutMs }, (res) => {
+    const req = request(url, { headers: host ? { host } : {}, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

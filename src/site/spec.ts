@@ -10,6 +10,11 @@ export interface SiteSpec {
   image: string;
   host: string;
   title: string;
+  /**
+   * Prefix of the platform's tables (WordPress `wp_`, the default when absent): a migrated site
+   * keeps the one its dump has.
+   */
+  tablePrefix?: string;
 }
 
 export const createSiteInputSchema = z

@@ -1,11 +1,11 @@
 import { startBackupSite, startRestoreSite, startVerifyBackup } from '../../src/client/backups';
 import { startDeleteSite } from '../../src/client/sites';
 import { OBJECT, objectKey } from '../../src/backup/layout';
-import { gunzipSync } from 'node:zlib';
+import type { Manifest } from '../../src/backup/manifest';
 import { siteNames } from '../../src/site/names';
 import type { BackupResult } from '../../workflows/backupSite';
 import type { RestoreResult } from '../../workflows/restoreSite';
-import { inWeb, liveDatabase, page, sql, testBucket, tutti } from '../helpers/backupHelpers';
+import { decompress, inWeb, liveDatabase, page, sql, testBucket, tutti } from '../helpers/backupHelpers';
 import { cv, dataVolumeTar, drupalStatus, drush, secretsIn, siteSecrets } from '../helpers/drupal';
 import { inventory, NOTHING } from '../helpers/sites';
 import { startWorker, type RunningWorker } from '../helpers/platform';
@@ -95,12 +95,13 @@ describe('a Drupal + CiviCRM site', () => {
     // the backup objects (SQL dump, files archive, manifest) hold none of the site's secrets
     const bucket = testBucket(w.cfg);
     const secrets = siteSecrets(w.cfg, SLUG);
-    for (const name of [OBJECT.db, OBJECT.files, OBJECT.manifest]) {
+    const manifest = JSON.parse((await bucket.readText(objectKey(w.cfg.s3.prefix, SLUG, backup.backupId, OBJECT.manifest)))!) as Manifest;
+    for (const { name, compression } of [manifest.objects.db, manifest.objects.files, { name: OBJECT.manifest, compression: null }]) {
       const o = await bucket.read(objectKey(w.cfg.s3.prefix, SLUG, backup.backupId, name));
       const chunks: Buffer[] = [];
       for await (const c of o!.body) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks);
-      const text = (name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('latin1');
+      const text = (compression ? decompress(raw, compression) : raw).toString('latin1');
       expect(text.length).toBeGreaterThan(100);
       expect({ name, leaked: secretsIn(text, secrets) }).toEqual({ name, leaked: [] });
     }
