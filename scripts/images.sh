@@ -27,7 +27,13 @@ DERIVED=(
   "tutti/wordpress:php8.2-bookworm wordpress SUITE=bookworm"
   "tutti/wordpress:php8.4-trixie wordpress SUITE=trixie"
   "tutti/wordpress:broken wordpress SUITE=bookworm TUTTI_BROKEN=1"
+  "tutti/drupal:10.2-php8.2-bookworm drupal SUITE=bookworm CODEBASE=drupal-10.2.12-drush-13.3.0 DRUPAL_VERSION=~10.2.0"
+  "tutti/drupal:10.3-php8.2-bookworm drupal SUITE=bookworm CODEBASE=drupal-10.3.7-drush-13.3.0 DRUPAL_VERSION=~10.3.0"
+  "tutti/drupal-civicrm:10.3-6.5-php8.2-bookworm drupal SUITE=bookworm CODEBASE=drupal-10.3.7-civicrm-6.5 CV=cv DRUPAL_VERSION=~10.3.0 CIVICRM_VERSION=6.5"
 )
+
+# shellcheck source=scripts/images-codebases.sh
+. "$ROOT/scripts/images-codebases.sh"
 
 die() {
   echo "images.sh: $*" >&2
@@ -199,15 +205,20 @@ context_hash() {
       done
     )
     printf 'arg %s\n' "$@"
+    staged_hash_lines "$@"
   } | sha256_of_stdin
 }
 
 ensure_derived() {
   local image="$1" dir="$2"
   shift 2
-  local context="$ROOT/images/$dir" suite="" arg hash start log
+  local context="$ROOT/images/$dir" suite="" arg hash start log staged=0
   local build_args=()
   for arg in "$@"; do
+    if is_staged_arg "$arg"; then
+      staged=1
+      continue
+    fi
     build_args+=(--build-arg "$arg")
     [ "${arg%%=*}" = SUITE ] && suite="${arg#*=}"
   done
@@ -219,6 +230,10 @@ ensure_derived() {
   fi
   log="$CACHE_DIR/logs/$(echo "$image" | tr '/:' '__').log"
   start=$SECONDS
+  if [ "$staged" = 1 ]; then
+    stage_context "$context" "$CACHE_DIR/contexts/$(echo "$image" | tr '/:' '__')" "$@"
+    context="$CACHE_DIR/contexts/$(echo "$image" | tr '/:' '__')"
+  fi
   if ! DOCKER_BUILDKIT=0 docker build --network host --pull=false \
     --label tutti.managed=true --label "tutti.context-hash=$hash" \
     "${build_args[@]}" -t "$image" "$context" >"$log" 2>&1; then

@@ -39,7 +39,7 @@ export interface TuttiConfig {
     forcePathStyle: boolean;
     minioPort: number;
   };
-  defaults: { wordpressImage: string };
+  defaults: { wordpressImage: string; drupalImage: string; drupalCivicrmImage: string };
   /** Migrated sites wait for approval on `<slug>.<stagingDomain>`. */
   migrate: { stagingDomain: string };
   /** Nightly fleet backup and retention (see workflows/fleetBackup.ts). */
@@ -193,6 +193,8 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     },
     defaults: {
       wordpressImage: get('TUTTI_DEFAULT_WORDPRESS_IMAGE', 'tutti/wordpress:php8.2-bookworm'),
+      drupalImage: get('TUTTI_DEFAULT_DRUPAL_IMAGE', 'tutti/drupal:10.3-php8.2-bookworm'),
+      drupalCivicrmImage: get('TUTTI_DEFAULT_DRUPAL_CIVICRM_IMAGE', 'tutti/drupal-civicrm:10.3-6.5-php8.2-bookworm'),
     },
     migrate: {
       stagingDomain: parse('TUTTI_STAGING_DOMAIN', z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lowercase domain such as staging.example.org'), 'staging.tutti.test'),
@@ -267,6 +269,7 @@ function cronConfig(parse: Parse): TuttiConfig['cron'] {
     intervalSeconds: {
       // CiviMail and scheduled reminders want minutes; WordPress's own events are hourly at most, but scheduled posts want minutes too.
       'drupal-civicrm': parse('TUTTI_CRON_INTERVAL_CIVICRM', intervalSchema, '5m'),
+      drupal: parse('TUTTI_CRON_INTERVAL_DRUPAL', intervalSchema, '1h'),
       wordpress: parse('TUTTI_CRON_INTERVAL_WORDPRESS', intervalSchema, '10m'),
     },
     timeoutSeconds: parse('TUTTI_CRON_TIMEOUT', timeoutSchema, '15m'),

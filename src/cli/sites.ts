@@ -8,6 +8,7 @@ import { describeStatus } from './migrate';
 import { connectHostDb } from '../infra/mariadb';
 import { auditFor, getSite, listSites } from '../infra/registry';
 import type { CreateSiteResult } from '../../workflows/createSite';
+import type { Platform } from '../site/validate';
 import { CliError, printJson, table } from './output';
 import { stepProgress } from './progress';
 
@@ -19,13 +20,13 @@ export function registerSiteCommands(program: Command): void {
     .command('create <domain...>')
     .description('create a site answering on the given domain(s); the first is the primary one')
     .option('--slug <slug>', 'short name (default: from the first domain)')
-    .option('--platform <platform>', 'wordpress or drupal-civicrm', 'wordpress')
+    .option('--platform <platform>', 'wordpress, drupal or drupal-civicrm', 'wordpress')
     .option('--image <ref>', 'web image (default: the platform default)')
     .option('--title <title>', 'site title (default: the domain)')
     .option('--host <name>', 'Docker host (default: this one)')
     .option('--wait', 'follow progress and exit non-zero on failure')
     .option('--json', 'machine-readable output')
-    .action(async (domains: string[], opts: { slug?: string; platform: 'wordpress' | 'drupal-civicrm'; image?: string; title?: string; host?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (domains: string[], opts: { slug?: string; platform: Platform; image?: string; title?: string; host?: string; wait?: boolean; json?: boolean }) => {
       const cfg = loadConfig(process.env);
       const client = await connectClient(cfg);
       try {

@@ -48,12 +48,13 @@ export interface SiteDefaults {
   host: string;
   wordpressImage: string;
   drupalImage?: string;
+  drupalCivicrmImage?: string;
 }
 
 /** Resolves optional fields of an already-validated input into a full spec. */
 export function resolveSiteSpec(input: z.output<typeof createSiteInputSchema>, defaults: SiteDefaults): SiteSpec {
   const primary = input.domains[0]!;
-  const image = input.image ?? (input.platform === 'wordpress' ? defaults.wordpressImage : defaults.drupalImage);
+  const image = input.image ?? { wordpress: defaults.wordpressImage, drupal: defaults.drupalImage, 'drupal-civicrm': defaults.drupalCivicrmImage }[input.platform];
   if (!image) throw new Error(`no default image for platform ${input.platform}; pass image`);
   return {
     slug: input.slug ?? slugFromDomain(primary),
