@@ -3,6 +3,7 @@
 
 TEMPORAL_CLI_VERSION=v1.5.1
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+PEBBLE_VERSION=v2.10.3
 
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
@@ -72,6 +73,10 @@ ensure_toolchain() {
   ensure_docker
   ensure_go_tool temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
   ensure_go_tool minio "github.com/minio/minio@$MINIO_VERSION"
+  # the ACME server of the dev and test platforms, and the DNS server it resolves site domains with
+  ensure_go_tool pebble "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION"
+  ensure_go_tool pebble-challtestsrv "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION"
+  command -v openssl >/dev/null || apt_install openssl
   scripts/images.sh ensure
 }
 
