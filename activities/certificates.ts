@@ -59,14 +59,16 @@ export function createCertificateActivities(deps: ActivityDeps, syncRoutes: (hos
         return { ...base, outcome: 'unchanged', reason: decision.reason, notAfter: current?.notAfter ?? null };
       }
       const progress = (step: string) => Context.current().heartbeat({ step });
-      const accountFile = `acme/account-${createHash('sha256').update(directoryUrl).digest('hex').slice(0, 12)}.key`;
+      const account = `acme/account-${createHash('sha256').update(directoryUrl).digest('hex').slice(0, 12)}`;
       try {
         const issued = await orderCertificate(
           {
             directoryUrl,
             ca: cfg.tls.acme.caFile ? await readFile(cfg.tls.acme.caFile) : undefined,
             email: cfg.tls.acme.email,
-            accountKeyPem: await secrets.ensure(accountFile, newKeyPem),
+            accountKeyPem: await secrets.ensure(`${account}.key`, newKeyPem),
+            accountUrl: await secrets.read(`${account}.url`),
+            onAccountUrl: (url) => secrets.write(`${account}.url`, url),
           },
           spec.domains,
           {
@@ -91,6 +93,7 @@ export function createCertificateActivities(deps: ActivityDeps, syncRoutes: (hos
         return { ...base, outcome: 'issued', reason: decision.reason, notAfter: issued.notAfter.toISOString() };
       } catch (err) {
         if (!(err instanceof AcmeError)) throw err;
+        if (err.accountProblem) await secrets.remove(`${account}.url`); // the retry registers again
         await recordFailure(deps.db(), spec.slug, err.message, err.domain);
         throw ApplicationFailure.create({ type: FailureType.AcmeFailed, message: `certificate of ${spec.slug}: ${err.message}`, details: [{ site: spec.slug, domain: err.domain, acmeError: err.detail }] });
       }

@@ -4,7 +4,8 @@ import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensu
 import { exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, revokeDb } from '../src/infra/mariadb';
 import { getSite } from '../src/infra/registry';
-import { httpGet, waitUntil } from '../src/infra/wait';
+import { httpGet, httpsGetThroughTerminator, waitUntil } from '../src/infra/wait';
+import { httpsModeOf } from '../src/site/tls';
 import { FailureType } from '../src/site/errors';
 import { RELAY_ALIAS } from '../src/site/mail';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
@@ -154,7 +155,9 @@ export function createSiteActivities(deps: ActivityDeps) {
         await waitUntil(
           `http://${spec.domains[0]}/ through Varnish`,
           async () => {
-            const r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, spec.domains[0]);
+            let r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, spec.domains[0]);
+            // a site with https: redirect and a live certificate answers HTTP with 301: check it where it redirects to
+            if (r.status === 301 && httpsModeOf(spec) === 'redirect') r = await httpsGetThroughTerminator(cfg.tls.httpsPort, spec.domains[0]!);
             last = `HTTP ${r.status}`;
             if (r.status === 200 && r.body.includes(want)) return true;
             throw new Error(r.status === 200 ? `page does not contain ${JSON.stringify(want)}` : last);

@@ -9,6 +9,8 @@ export class AcmeError extends Error {
   constructor(
     readonly domain: string | null,
     readonly detail: string,
+    /** The server does not know the account (a Pebble restarted since): register again. */
+    readonly accountProblem = false,
   ) {
     super(domain ? `ACME validation of ${domain} failed: ${detail}` : `ACME request failed: ${detail}`);
   }
@@ -21,6 +23,10 @@ export interface AcmeAccount {
   email?: string;
   /** PEM of the account key: a secret from the store. */
   accountKeyPem: string;
+  /** The account's URL from an earlier run: no account request at all then. */
+  accountUrl?: string;
+  /** Told the URL of a newly registered account, to keep for next time. */
+  onAccountUrl(url: string): Promise<void>;
 }
 
 export interface OrderHooks {
@@ -51,10 +57,16 @@ export async function newPrivateKey(): Promise<string> {
  */
 export async function orderCertificate(account: AcmeAccount, domains: string[], hooks: OrderHooks): Promise<IssuedCertificate> {
   if (account.ca) acme.axios.defaults.httpsAgent = new Agent({ ca: account.ca });
-  const client = new acme.Client({ directoryUrl: account.directoryUrl, accountKey: account.accountKeyPem });
+  // Polls a pending challenge or order from 0.5 s, doubling to 10 s (the library starts at 5 s), 12 times: most validations end within a second or two.
+  const client = new acme.Client({ directoryUrl: account.directoryUrl, accountKey: account.accountKeyPem, backoffMin: 500, backoffMax: 10_000, backoffAttempts: 12, ...(account.accountUrl ? { accountUrl: account.accountUrl } : {}) });
   try {
-    hooks.progress('ACME account');
-    await client.createAccount({ termsOfServiceAgreed: true, ...(account.email ? { contact: [`mailto:${account.email}`] } : {}) });
+    if (!account.accountUrl) {
+      // acme-client follows a registration that finds an existing account with an update of the
+      // same fields, which servers refuse as empty: look the key's account up first, register only when there is none
+      hooks.progress('registering the ACME account');
+      await client.createAccount({ onlyReturnExisting: true }).catch(() => client.createAccount({ termsOfServiceAgreed: true, ...(account.email ? { contact: [`mailto:${account.email}`] } : {}) }));
+      await account.onAccountUrl(client.getAccountUrl());
+    }
     hooks.progress(`ordering a certificate for ${domains.join(', ')}`);
     const order = await client.createOrder({ identifiers: domains.map((value) => ({ type: 'dns', value })) });
     const pending: { domain: string; challenge: Challenge; authz: acme.Authorization }[] = [];
@@ -94,7 +106,7 @@ export async function orderCertificate(account: AcmeAccount, domains: string[], 
     return { chainPem, keyPem, notBefore: info.notBefore, notAfter: info.notAfter, serial: serialOf(chainPem) };
   } catch (err) {
     if (err instanceof AcmeError) throw err;
-    throw new AcmeError(null, (err as Error).message);
+    throw new AcmeError(null, (err as Error).message, /account/i.test((err as Error).message));
   }
 }
 

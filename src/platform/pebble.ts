@@ -66,8 +66,9 @@ export function pebbleService(cfg: TuttiConfig): ServiceProcess {
     command: join(binDir(cfg), 'pebble'),
     args: ['-config', f.config, '-dnsserver', `127.0.0.1:${cfg.tls.pebble.dnsPort}`],
     // No random 0–15 s sleep before each validation, and no deliberately rejected nonces: both are
-    // Pebble's way of hardening clients, and would only slow tests that check other things.
-    env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    // Pebble's way of hardening clients, and would only slow tests that check other things. No
+    // reuse of valid authorizations either: every order validates, as a renewal 60 days on does.
+    env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     marker: f.config,
     ...runFiles(cfg, 'pebble'),
     ports: [cfg.tls.pebble.port, cfg.tls.pebble.managementPort],
