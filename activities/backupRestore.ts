@@ -1,24 +1,23 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { DumpScan } from '../src/backup/dumpScan';
 import { objectKey } from '../src/backup/layout';
-import { compareDatabase, type Manifest } from '../src/backup/manifest';
-import { TarScan } from '../src/backup/tarScan';
+import { compareDatabase, type Manifest, type ObjectInfo } from '../src/backup/manifest';
 import { BackupBucket } from '../src/infra/backupStore';
+import { decompressedArgv } from '../src/infra/compress';
 import { execOk, tailOf } from '../src/infra/dockerExec';
 import { databaseCounts, loadArgv, stopTool, tableRowCounts } from '../src/infra/dump';
 import { execPipe, type ExecPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';
 import { dropDatabase, ensureDatabase, listDatabases } from '../src/infra/mariadb';
 import { getSite } from '../src/infra/registry';
-import { HashCounter, Tap } from '../src/infra/streams';
+import { HashCounter } from '../src/infra/streams';
 import { FailureType } from '../src/site/errors';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
 import { rootCause } from './backups';
 import { heartbeatDuring, transfer } from './backupProgress';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { objectSha256, wrongChecksum, wrongSize } from './objectCheck';
 
 export interface LoadInput {
   /** The site restored into (the same site, or the new one of a clone). */
@@ -36,8 +35,8 @@ const TRANSIENT_LOAD = /Lost connection|server has gone away|Can't connect/i;
 
 /**
  * Host-bound restore steps. Each fills a scratch generation from scratch (so a retry after a
- * crash starts clean), streams the object from S3 through SHA-256 and gunzip into the loader, and
- * checks the result against the manifest. The live generation of an active site is refused.
+ * crash starts clean), streams the object from S3 through SHA-256 into the loader, which
+ * decompresses it in its container, and checks the result against the manifest. The live generation of an active site is refused.
  */
 export function createRestoreActivities(deps: ActivityDeps) {
   const { docker, cfg } = deps;
@@ -51,23 +50,37 @@ export function createRestoreActivities(deps: ActivityDeps) {
     }
   }
 
-  /** Streams an object through hash and gunzip and `tap` into a command's stdin; checks size and checksum. */
-  async function streamFromS3(step: string, from: LoadInput['from'], object: Manifest['objects']['db'], pipe: ExecPipe, tap: Tap): Promise<{ exitCode: number; stderr: string }> {
-    const found = await bucket().read(objectKey(cfg.s3.prefix, from.slug, from.backupId, object.name));
+  /**
+   * Streams an object as stored through SHA-256 into a command that decompresses it in its
+   * container: checked and loaded in one pass. It returns only when every byte matched the
+   * manifest's size and checksum, so the caller switches to nothing that did not. When the stream
+   * fails, the object is read through once more: a damaged object is reported as corrupt, not as
+   * whatever error the loader made of it.
+   */
+  async function streamFromS3(step: string, from: LoadInput['from'], object: ObjectInfo, pipe: ExecPipe): Promise<{ exitCode: number; stderr: string }> {
+    const key = objectKey(cfg.s3.prefix, from.slug, from.backupId, object.name);
+    const of = { slug: from.slug, backupId: from.backupId };
+    const found = await bucket().read(key);
     if (!found) throw ApplicationFailure.nonRetryable(`${object.name} of backup ${from.backupId} vanished from the bucket`, FailureType.BackupCorrupt);
+    if (found.size !== object.bytes) {
+      found.body.destroy();
+      throw wrongSize(object, of, found.size);
+    }
     const hash = new HashCounter();
     const drain = pipe.stdout.resume();
-    const progress = transfer(step, () => hash.bytes, [found.body, hash, tap, pipe.stdin!, drain], object.bytes);
-    const [flow] = await Promise.allSettled([pipeline(found.body, hash, createGunzip(), tap, pipe.stdin!)]);
+    const progress = transfer(step, () => hash.bytes, [found.body, hash, pipe.stdin!, drain], object.bytes);
+    const [flow] = await Promise.allSettled([pipeline(found.body, hash, pipe.stdin!)]);
     progress.stop();
     if (flow.status === 'rejected') {
       pipe.destroy();
-      throw progress.cancellation() ?? rootCause(flow);
+      const cancelled = progress.cancellation();
+      if (cancelled) throw cancelled;
+      const sha256 = await objectSha256(bucket(), key, object, of);
+      if (sha256 !== object.sha256) throw wrongChecksum(object, of, sha256);
+      throw rootCause(flow);
     }
     const result = await pipe.done;
-    if (hash.bytes !== object.bytes || hash.sha256() !== object.sha256) {
-      throw ApplicationFailure.nonRetryable(`${object.name} of backup ${from.backupId} changed since it was verified (sha256 ${hash.sha256().slice(0, 12)}…); nothing was switched`, FailureType.BackupCorrupt);
-    }
+    if (hash.bytes !== object.bytes || hash.sha256() !== object.sha256) throw wrongChecksum(object, of, hash.sha256());
     return result;
   }
 
@@ -100,11 +113,11 @@ export function createRestoreActivities(deps: ActivityDeps) {
         await dropDatabase(deps.db(), database);
         await ensureDatabase(deps.db(), database);
       });
-      const scan = new DumpScan();
-      const pipe = await execPipe(docker, mariadb, loadArgv(database), { stdin: true });
+      const object = input.manifest.objects.db;
+      const pipe = await execPipe(docker, mariadb, decompressedArgv(loadArgv(database), object.compression), { stdin: true });
       let result: { exitCode: number; stderr: string };
       try {
-        result = await streamFromS3(`loading database ${database}`, input.from, input.manifest.objects.db, pipe, new Tap((c) => scan.feed(c)));
+        result = await streamFromS3(`loading database ${database}`, input.from, object, pipe);
       } catch (err) {
         await stopTool(docker, mariadb, 'load', database, deps.db()).catch(() => undefined);
         throw err;
@@ -128,9 +141,9 @@ export function createRestoreActivities(deps: ActivityDeps) {
       const job = { name: `${cfg.prefix}-site-${input.slug}-job-restore`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, input.slug, 'job', input.host), binds: [`${volume}:/files`] };
       return withJobContainer(docker, job, { prefix: cfg.prefix, site: input.slug }, async (container) => {
         await heartbeatDuring(`clearing ${volume}`, () => execOk(docker, container, ['find', '/files', '-mindepth', '1', '-delete']));
-        const scan = new TarScan();
-        const pipe = await execPipe(docker, container, ['tar', '--numeric-owner', '-C', '/files', '-xpf', '-'], { stdin: true });
-        const r = await streamFromS3(`extracting files into ${volume}`, input.from, input.manifest.objects.files, pipe, new Tap((c) => scan.feed(c)));
+        const object = input.manifest.objects.files;
+        const pipe = await execPipe(docker, container, decompressedArgv(['tar', '--numeric-owner', '-C', '/files', '-xpf', '-'], object.compression), { stdin: true });
+        const r = await streamFromS3(`extracting files into ${volume}`, input.from, object, pipe);
         if (r.exitCode !== 0) throw ApplicationFailure.nonRetryable(`extracting files of backup ${input.from.backupId} failed (tar exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.BackupCorrupt);
         const found = (await heartbeatDuring(`counting the files in ${volume}`, () => execOk(docker, container, ['find', '/files', '-printf', '.']))).stdout.length;
         if (found !== input.manifest.files.entries) {

@@ -1,19 +1,19 @@
 import { log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { DumpFormatError, DumpScan, dumpProblems } from '../src/backup/dumpScan';
-import { OBJECT, objectKey } from '../src/backup/layout';
+import { objectKey, objectNames, type Compression } from '../src/backup/layout';
 import type { DbPart, FilesPart } from '../src/backup/manifest';
 import { TarFormatError, TarScan } from '../src/backup/tarScan';
 import { BackupBucket } from '../src/infra/backupStore';
+import { compressedArgv, decompressor } from '../src/infra/compress';
 import { execOk, tailOf } from '../src/infra/dockerExec';
 import { databaseCounts, dumpArgv, stopTool, toolVersions } from '../src/infra/dump';
 import { CommandError } from '../src/infra/errors';
 import { execPipe, type ExecPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';
 import { databaseExists } from '../src/infra/mariadb';
-import { FinalCheck, HashCounter, Tap } from '../src/infra/streams';
+import { FinalCheck, HashCounter, SideScan } from '../src/infra/streams';
 import { FailureType } from '../src/site/errors';
 import { platformNames, siteLabels, siteNames } from '../src/site/names';
 import { earlierResult, heartbeatDuring, heartbeatResult, transfer } from './backupProgress';
@@ -27,12 +27,15 @@ export interface BackupPartInput {
   backupId: string;
 }
 
-/** gzip level 1: dumps still shrink 4-6×, and compression keeps pace with mariadb-dump on one core. */
-export const GZIP_LEVEL = 1;
+/** New backups are zstd; gzip ones (made before) stay restorable. */
+export const BACKUP_COMPRESSION: Compression = 'zstd';
+const NAMES = objectNames(BACKUP_COMPRESSION);
 
 /**
- * Host-bound backup steps: the site's database and files volume, each streamed through gzip and
- * SHA-256 into one multipart upload. Nothing touches the disk; memory stays flat whatever the size.
+ * Host-bound backup steps: the site's database and files volume, each compressed with zstd in the
+ * container that reads them (so only compressed bytes cross dockerd), then streamed through
+ * SHA-256 into one multipart upload, and decompressed beside it on this host for the scan that
+ * proves the dump whole. Nothing touches the disk; memory stays flat whatever the size.
  */
 /** The error that started it: a stream torn down because the other side failed reports only "premature close". */
 export function rootCause(...results: PromiseSettledResult<unknown>[]): unknown {
@@ -41,6 +44,8 @@ export function rootCause(...results: PromiseSettledResult<unknown>[]): unknown 
 }
 
 /** An object's upload finished: its stored bytes count for the site (the activityType label names the object). */
+const CONTENT_TYPE: Record<Compression, string> = { zstd: 'application/zstd', gzip: 'application/gzip' };
+
 function countUploaded(site: string, bytes: number): void {
   metricMeter.createCounter('tutti_backup_bytes_total', 'By', 'Compressed bytes of backup objects uploaded to S3, by site; activityType dumpDatabase is the database dump, archiveFiles the files archive').add(bytes, { site });
 }
@@ -57,16 +62,20 @@ export function createBackupActivities(deps: ActivityDeps) {
     return undefined;
   }
 
-  /** Pipes a command's output through `tap`, gzip and a hasher into `key`; `check` runs at the end, before the upload completes. */
-  async function streamToS3(step: string, key: string, pipe: ExecPipe, tap: Tap, check: (exitCode: number, stderr: string) => void): Promise<HashCounter> {
+  /**
+   * Pipes a command's compressed output through a hasher and `scan` into `key`; `check` runs at
+   * the end, once the scan has seen every byte, before the upload completes. Heartbeats count
+   * the bytes the scan has seen (uncompressed, as the UI's sizes are).
+   */
+  async function streamToS3(step: string, key: string, pipe: ExecPipe, scan: SideScan, check: (exitCode: number, stderr: string) => void): Promise<HashCounter> {
     const hash = new HashCounter();
     const gate = new FinalCheck(async () => {
       const { exitCode, stderr } = await pipe.done;
       check(exitCode, stderr);
     });
-    const progress = transfer(step, () => tap.bytes, [pipe.stdout, tap, hash, gate]);
+    const progress = transfer(step, () => scan.inspected, [pipe.stdout, hash, scan, gate]);
     // Both settle before we go on: a failed upload has aborted its multipart upload by then.
-    const [flow, upload] = await Promise.allSettled([pipeline(pipe.stdout, tap, createGzip({ level: GZIP_LEVEL }), hash, gate), bucket().upload(key, gate, 'application/gzip')]);
+    const [flow, upload] = await Promise.allSettled([pipeline(pipe.stdout, hash, scan, gate), bucket().upload(key, gate, CONTENT_TYPE[BACKUP_COMPRESSION])]);
     progress.stop();
     if (flow.status === 'rejected' || upload.status === 'rejected') {
       pipe.destroy();
@@ -78,12 +87,12 @@ export function createBackupActivities(deps: ActivityDeps) {
   return classified({
     /**
      * Dumps the site's live database with mariadb-dump (single transaction, routines, triggers,
-     * events) to `<site>/<id>/db.sql.gz`. The dump must exit 0, end with its completion marker and
+     * events), compressed with zstd in the MariaDB container, to `<site>/<id>/db.sql.zst`. The dump must exit 0, end with its completion marker and
      * hold as many tables, views, triggers, routines and events as the server reports; otherwise
      * the upload is aborted and the activity fails.
      */
     async dumpDatabase(input: BackupPartInput): Promise<DbPart> {
-      const key = objectKey(cfg.s3.prefix, input.slug, input.backupId, OBJECT.db);
+      const key = objectKey(cfg.s3.prefix, input.slug, input.backupId, NAMES.db);
       const reused = await finishedBefore<DbPart>(key);
       if (reused) return reused;
       const database = siteNames(cfg.prefix, input.slug).databaseOf(input.generation);
@@ -97,11 +106,10 @@ export function createBackupActivities(deps: ActivityDeps) {
         return { expected: await databaseCounts(deps.db(), database), versions: await toolVersions(docker, mariadb, deps.db()) };
       });
       const scan = new DumpScan();
-      const tap = new Tap((chunk) => scan.feed(chunk));
-      const pipe = await execPipe(docker, mariadb, dumpArgv(database));
+      const pipe = await execPipe(docker, mariadb, compressedArgv(dumpArgv(database), BACKUP_COMPRESSION));
       let hash: HashCounter;
       try {
-        hash = await streamToS3(`dumping database ${database}`, key, pipe, tap, (exitCode, stderr) => {
+        hash = await streamToS3(`dumping database ${database}`, key, pipe, new SideScan(decompressor(BACKUP_COMPRESSION), (chunk) => scan.feed(chunk)), (exitCode, stderr) => {
           if (exitCode !== 0) throw new CommandError(`mariadb-dump of ${database} exited ${exitCode}: ${tailOf(stderr, 3)}`, exitCode, tailOf(stderr));
           const problems = dumpProblems(scan.result(), expected);
           if (problems.length) throw ApplicationFailure.retryable(`dump of ${database} is incomplete: ${problems.join('; ')}`, FailureType.BackupIncomplete);
@@ -114,7 +122,7 @@ export function createBackupActivities(deps: ActivityDeps) {
       countUploaded(input.slug, hash.bytes);
       const summary = scan.result();
       const part: DbPart = {
-        object: { name: OBJECT.db, bytes: hash.bytes, sha256: hash.sha256(), rawBytes: summary.bytes, compression: 'gzip' },
+        object: { name: NAMES.db, bytes: hash.bytes, sha256: hash.sha256(), rawBytes: summary.bytes, compression: BACKUP_COMPRESSION },
         database,
         counts: summary.counts,
         rows: summary.rows,
@@ -125,9 +133,9 @@ export function createBackupActivities(deps: ActivityDeps) {
       return part;
     },
 
-    /** Archives the site's files volume (read-only, from a short-lived job container) to `<site>/<id>/files.tar.gz`. */
+    /** Archives the site's files volume (read-only, from a short-lived job container, compressed there) to `<site>/<id>/files.tar.zst`. */
     async archiveFiles(input: BackupPartInput): Promise<FilesPart> {
-      const key = objectKey(cfg.s3.prefix, input.slug, input.backupId, OBJECT.files);
+      const key = objectKey(cfg.s3.prefix, input.slug, input.backupId, NAMES.files);
       const reused = await finishedBefore<FilesPart>(key);
       if (reused) return reused;
       const n = siteNames(cfg.prefix, input.slug);
@@ -142,12 +150,12 @@ export function createBackupActivities(deps: ActivityDeps) {
       return withJobContainer(docker, job, { prefix: cfg.prefix, site: input.slug }, async (container) => {
         const tarVersion = (await execOk(docker, container, ['tar', '--version'])).stdout.split('\n')[0]!.trim();
         const scan = new TarScan();
-        const tap = new Tap((chunk) => scan.feed(chunk));
+        const side = new SideScan(decompressor(BACKUP_COMPRESSION), (chunk) => scan.feed(chunk));
         const warnings: string[] = [];
-        const pipe = await execPipe(docker, container, ['tar', '--numeric-owner', '-C', '/files', '-cf', '-', '.']);
+        const pipe = await execPipe(docker, container, compressedArgv(['tar', '--numeric-owner', '-C', '/files', '-cf', '-', '.'], BACKUP_COMPRESSION));
         let hash: HashCounter;
         try {
-          hash = await streamToS3(`archiving files volume ${volume}`, key, pipe, tap, (exitCode, stderr) => {
+          hash = await streamToS3(`archiving files volume ${volume}`, key, pipe, side, (exitCode, stderr) => {
             // GNU tar exits 1 when a file changed while it was read: the archive is whole, that file may be torn.
             if (exitCode === 1) warnings.push(...tailOf(stderr, 5).split('\n').filter(Boolean));
             else if (exitCode !== 0) throw new CommandError(`tar of ${volume} exited ${exitCode}: ${tailOf(stderr, 3)}`, exitCode, tailOf(stderr));
@@ -160,7 +168,7 @@ export function createBackupActivities(deps: ActivityDeps) {
         countUploaded(input.slug, hash.bytes);
         const r = scan.result();
         const part: FilesPart = {
-          object: { name: OBJECT.files, bytes: hash.bytes, sha256: hash.sha256(), rawBytes: tap.bytes, compression: 'gzip' },
+          object: { name: NAMES.files, bytes: hash.bytes, sha256: hash.sha256(), rawBytes: side.inspected, compression: BACKUP_COMPRESSION },
           entries: r.entries,
           bytes: r.bytes,
           warnings,

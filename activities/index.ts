@@ -9,6 +9,7 @@ import { createPlatformActivities } from './platform';
 import { createRegistryActivities } from './registry';
 import { createRouteActivities } from './routes';
 import { createSecretActivities } from './secrets';
+import { createSiteCheckActivities } from './siteChecks';
 import { createSiteActivities } from './sites';
 import { createUpgradeActivities } from './upgrade';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlatformActivities(deps),
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
+    ...createSiteCheckActivities(deps),
     ...routes,
     ...createCertificateActivities(deps, routes.syncRoutes),
     ...createSecretActivities(deps),

@@ -5,6 +5,9 @@ import { Writable, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArchiveInspector, codeLinkPrefixes, DEFAULT_ARCHIVE_LIMITS, SourceRefused } from '../src/migrate/archive';
 import { DumpInspector } from '../src/migrate/dump';
+import { DumpFilter } from '../src/migrate/dumpAdjust';
+import { DumpRowScanner } from '../src/migrate/dumpRows';
+import { tablePrefixOf } from '../src/site/platformDumps';
 import { describeSource } from '../src/migrate/input';
 import { urlRewritePlan } from '../src/migrate/urls';
 import { exec, execOk, tailOf } from '../src/infra/dockerExec';
@@ -20,6 +23,7 @@ import type { MigrationSource, Platform } from '../src/site/validate';
 import { transfer } from './backupProgress';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { createDumpFit } from './dumpFit';
 import { decompressStages, openSource } from './migrateSources';
 
 export interface SourceCheck {
@@ -27,7 +31,16 @@ export interface SourceCheck {
   sha256: string;
 }
 export interface InspectedSources {
-  db: SourceCheck & { tables: number; views: number };
+  db: SourceCheck & {
+    tables: number;
+    views: number;
+    /** The installation's table prefix (WordPress: `wp_`, `shop7_`); absent for a platform that reads none. */
+    tablePrefix?: string;
+    /** The schema version stored in the dump (WordPress: db_version). */
+    schemaVersion?: number;
+    /** What the load leaves out or rewrites, for the operator to see (`line 20: USE \`shop\``, `DEFINER set to the site user ×3`). */
+    adjusted: string[];
+  };
   files: SourceCheck & { entries: number; files: number; fileBytes: number; stripComponents: number };
 }
 
@@ -69,14 +82,15 @@ function refused(err: unknown): unknown {
 export function createMigrateActivities(deps: ActivityDeps) {
   const { docker, cfg } = deps;
   const mariadb = platformNames(cfg.prefix).mariadbContainer;
+  const fit = createDumpFit(deps);
 
   /** Streams a source through hash, decompression and `inspect` into `sink`; returns the source's size and hash. */
-  async function streamSource(step: string, source: MigrationSource, kind: 'db' | 'files', inspect: (chunk: Buffer) => void, sink: Writable): Promise<SourceCheck> {
+  async function streamSource(step: string, source: MigrationSource, kind: 'db' | 'files', inspect: (chunk: Buffer) => void, sink: Writable, filter?: Duplex): Promise<SourceCheck> {
     const opened = await openSource(source, deps.s3);
     const hash = new HashCounter();
     const stages = decompressStages(source, kind);
     const tap = new Tap(inspect);
-    const chain = [opened.body, hash, ...stages, tap, sink] as (Readable | Duplex | Writable)[];
+    const chain = [opened.body, hash, ...stages, tap, ...(filter ? [filter] : []), sink] as (Readable | Duplex | Writable)[];
     const progress = transfer(step, () => hash.bytes, chain, opened.bytes);
     try {
       await pipeline(chain as unknown as [Readable, Writable]);
@@ -105,10 +119,10 @@ export function createMigrateActivities(deps: ActivityDeps) {
    * An import: the source streams (inspected again) into the stdin of `pipe`'s command, which then
    * must finish; the bytes must be the ones inspection saw. Returns the command's exit.
    */
-  async function importInto(pipe: ExecPipe, input: ImportInput, kind: 'db' | 'files', inspect: (chunk: Buffer) => void, step: string, finishing: string): Promise<{ exitCode: number; stderr: string }> {
+  async function importInto(pipe: ExecPipe, input: ImportInput, kind: 'db' | 'files', inspect: (chunk: Buffer) => void, step: string, finishing: string, filter?: Duplex): Promise<{ exitCode: number; stderr: string }> {
     let got: SourceCheck;
     try {
-      got = await streamSource(step, input.source, kind, inspect, pipe.stdin!);
+      got = await streamSource(step, input.source, kind, inspect, pipe.stdin!, filter);
     } catch (err) {
       pipe.destroy();
       throw err;
@@ -124,24 +138,41 @@ export function createMigrateActivities(deps: ActivityDeps) {
       return cfg.migrate.stagingDomain;
     },
 
-    /** Reads both sources end to end and refuses a hostile or unusable one; creates nothing. */
-    async inspectMigrationSources(input: { db: MigrationSource; files: MigrationSource; platform: Platform }): Promise<InspectedSources> {
+    /**
+     * Reads both sources end to end and refuses a hostile or unusable one; creates nothing. The
+     * platform's dump profile finds the table prefix and the stored schema version, which must not
+     * be newer than what `image`'s code knows.
+     */
+    async inspectMigrationSources(input: { db: MigrationSource; files: MigrationSource; platform: Platform; image?: string }): Promise<InspectedSources> {
+      const profile = profileOf(input.platform).dump;
       const dump = new DumpInspector();
-      const db = await streamSource(`inspecting ${describeSource(input.db)}`, input.db, 'db', (c) => dump.feed(c), discard());
+      const rows = profile ? new DumpRowScanner(profile.versionRow) : undefined;
+      const db = await streamSource(`inspecting ${describeSource(input.db)}`, input.db, 'db', (c) => {
+        dump.feed(c);
+        rows?.feed(c);
+      }, discard());
       let summary;
       try {
         summary = dump.result();
       } catch (err) {
         throw refused(err);
       }
-      if (input.platform === 'wordpress' && !summary.tables.includes('wp_options')) {
-        throw ApplicationFailure.nonRetryable(`database dump refused: it has no wp_options table (tables: ${summary.tables.slice(0, 5).join(', ')}…); only WordPress with the table prefix wp_ can be migrated`, FailureType.SourceRefused);
+      const adjusted = [...summary.dropped.map((d) => `left out ${d}`), ...Object.entries(summary.rewritten).map(([what, n]) => `${what} ×${n}`)];
+      let tablePrefix: string | undefined;
+      let schemaVersion: number | undefined;
+      if (profile) {
+        const p = tablePrefixOf(profile, summary.tables);
+        if ('refused' in p) throw ApplicationFailure.nonRetryable(`database dump refused: ${p.refused}`, FailureType.SourceRefused);
+        tablePrefix = p.prefix;
+        const v = rows!.valueIn(`${tablePrefix}${profile.versionTable}`);
+        schemaVersion = v === undefined ? undefined : Number(v);
+        if (schemaVersion !== undefined && input.image) await fit.requireFits(profile, input.image, schemaVersion);
       }
       const archive = new ArchiveInspector({ ...DEFAULT_ARCHIVE_LIMITS, linkPrefixes: codeLinkPrefixes(input.platform) });
       const files = await streamSource(`inspecting ${describeSource(input.files)}`, input.files, 'files', (c) => archive.feed(c), discard());
       const a = archive.result();
       if (!a.complete) throw ApplicationFailure.nonRetryable(`files archive refused: it ends without its end-of-archive blocks (truncated?)`, FailureType.SourceRefused);
-      return { db: { ...db, tables: summary.tables.length, views: summary.views }, files: { ...files, entries: a.entries, files: a.files, fileBytes: a.fileBytes, stripComponents: a.stripComponents } };
+      return { db: { ...db, tables: summary.tables.length, views: summary.views, tablePrefix, schemaVersion, adjusted }, files: { ...files, entries: a.entries, files: a.files, fileBytes: a.fileBytes, stripComponents: a.stripComponents } };
     },
 
     /** Production domains another site holds already: a migration must not wait days for a cutover that cannot happen. */
@@ -172,7 +203,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
         const pipe = await execPipe(docker, mariadb, ['mariadb', `--defaults-extra-file=${cnf}`, '--default-character-set=utf8mb4', '--', database], { stdin: true });
         pipe.stdout.resume();
         const dump = new DumpInspector();
-        const r = await importInto(pipe, input, 'db', (c) => dump.feed(c), `loading ${describeSource(input.source)} into ${database}`, `finishing the load into ${database}`);
+        const r = await importInto(pipe, input, 'db', (c) => dump.feed(c), `loading ${describeSource(input.source)} into ${database}`, `finishing the load into ${database}`, new DumpFilter());
         if (r.exitCode !== 0) {
           throw ApplicationFailure.nonRetryable(`loading ${describeSource(input.source)} into ${database} failed (mariadb exited ${r.exitCode}): ${tailOf(r.stderr, 2)}`, FailureType.SourceRefused);
         }
@@ -221,16 +252,17 @@ export function createMigrateActivities(deps: ActivityDeps) {
         for (const argv of profile.update()) await run(argv);
         return { replaced: [], title: input.spec.title };
       }
-      const [opts] = await deps.db().query<RowDataPacket[]>(`SELECT option_name AS k, option_value AS v FROM ${database}.wp_options WHERE option_name IN ('siteurl', 'home', 'blogname')`);
+      const t = (table: string) => `${database}.${quoteId(`${input.spec.tablePrefix ?? 'wp_'}${table}`)}`;
+      const [opts] = await deps.db().query<RowDataPacket[]>(`SELECT option_name AS k, option_value AS v FROM ${t('options')} WHERE option_name IN ('siteurl', 'home', 'blogname')`);
       const get = (k: string) => String(opts.find((o) => o.k === k)?.v ?? '');
       const plan = urlRewritePlan([get('siteurl'), get('home')], input.url);
       for (const { from, to } of plan) {
-        for (const [table, column] of [['wp_posts', 'post_content'], ['wp_posts', 'guid'], ['wp_posts', 'post_excerpt'], ['wp_comments', 'comment_content']] as const) {
-          await deps.db().query(`UPDATE ${database}.${table} SET ${column} = ${GUARDED_REPLACE(column)} WHERE ${column} LIKE ?`, [...guardedArgs(from, to), `%${from}%`]);
+        for (const [table, column] of [['posts', 'post_content'], ['posts', 'guid'], ['posts', 'post_excerpt'], ['comments', 'comment_content']] as const) {
+          await deps.db().query(`UPDATE ${t(table)} SET ${column} = ${GUARDED_REPLACE(column)} WHERE ${column} LIKE ?`, [...guardedArgs(from, to), `%${from}%`]);
         }
         // Serialized PHP values store string lengths: a plain REPLACE would corrupt them, so they are left alone.
-        for (const [table, column] of [['wp_options', 'option_value'], ['wp_postmeta', 'meta_value']] as const) {
-          await deps.db().query(`UPDATE ${database}.${table} SET ${column} = ${GUARDED_REPLACE(column)} WHERE ${column} LIKE ? AND ${column} NOT REGEXP '^[aOs]:[0-9]+:'`, [...guardedArgs(from, to), `%${from}%`]);
+        for (const [table, column] of [['options', 'option_value'], ['postmeta', 'meta_value']] as const) {
+          await deps.db().query(`UPDATE ${t(table)} SET ${column} = ${GUARDED_REPLACE(column)} WHERE ${column} LIKE ? AND ${column} NOT REGEXP '^[aOs]:[0-9]+:'`, [...guardedArgs(from, to), `%${from}%`]);
         }
       }
       await run(['php', '/usr/local/bin/tutti-wp', 'set-url', '--url', input.url]);

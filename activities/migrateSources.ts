@@ -1,12 +1,12 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Duplex, PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Duplex, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
 import { InflationGuard } from '../src/migrate/bomb';
 import { compressionOf, describeSource } from '../src/migrate/input';
+import { zstdDecompressor } from '../src/infra/compress';
 import { FailureType } from '../src/site/errors';
 import type { MigrationSource } from '../src/site/validate';
 
@@ -62,20 +62,6 @@ class Counter extends Transform {
     }
     callback(null, chunk);
   }
-}
-
-/** `zstd -dc` on this host as a duplex stream (Node 20's zlib has no zstd). */
-function zstdDecompressor(): Duplex {
-  const child = spawn('zstd', ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
-  const out = new PassThrough();
-  child.stdout.pipe(out, { end: false });
-  child.on('error', (err) => out.destroy(new Error(`zstd is not available on this host (${err.message}); install the zstd package or use .gz`)));
-  child.on('close', (code) => (code === 0 ? out.end() : out.destroy(new Error(`zstd -d exited ${code}: ${stderr.trim().slice(-200)}`))));
-  const duplex = Duplex.from({ writable: child.stdin, readable: out });
-  duplex.on('close', () => child.kill('SIGKILL'));
-  return duplex;
 }
 
 /**

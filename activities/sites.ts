@@ -4,8 +4,6 @@ import { connectNetwork, disconnectNetwork, ensureContainer, ensureNetwork, ensu
 import { exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { dropDatabase, dropDbUser, ensureDatabase, ensureDbUser, listDatabases, revokeDb } from '../src/infra/mariadb';
 import { getSite } from '../src/infra/registry';
-import { httpGet, httpsGetThroughTerminator, waitUntil } from '../src/infra/wait';
-import { httpsModeOf } from '../src/site/tls';
 import { FailureType } from '../src/site/errors';
 import { RELAY_ALIAS } from '../src/site/mail';
 import { LABEL, platformNames, siteLabels, siteNames, type Color } from '../src/site/names';
@@ -13,15 +11,11 @@ import { profileOf } from '../src/site/platforms';
 import type { SiteSpec } from '../src/site/spec';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { pollUntil } from './polling';
 
 export interface WebContainer {
   name: string;
   imageId: string;
-}
-
-/** Escapes text as WordPress prints a title in HTML, to find it in a page. */
-export function htmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#039;');
 }
 
 /** Per-site Docker and MariaDB resources, each `ensure` safe to repeat and each `remove` limited to what Tutti owns. */
@@ -112,26 +106,25 @@ export function createSiteActivities(deps: ActivityDeps) {
     async waitWebHealthy(spec: SiteSpec, container: string, timeoutMs = 60_000): Promise<void> {
       const profile = profileOf(spec.platform);
       const url = `http://127.0.0.1${profile.healthPath}`;
+      const logTail = async () => {
+        const logs = await docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 15 }).catch(() => Buffer.from(''));
+        return tailOf(logs.toString('utf8').replace(/[^\x20-\x7e\n]/g, ''), 3);
+      };
       try {
-        await heartbeatWhile(
-          'waiting for the web container',
-          waitUntil(
-            `${container} answering ${profile.healthPath}`,
-            async () => {
-              const info = await inspectContainer(docker, container);
-              if (!info?.State.Running) throw new ContainerExited(`${container} is ${info?.State.Status ?? 'gone'}`);
-              const r = await exec(docker, container, ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${spec.domains[0]}`, url]);
-              const status = Number(r.stdout.trim());
-              // Before the install a platform redirects to its installer: that is a healthy web server too.
-              if (status >= 200 && status < 400) return true;
-              throw new Error(`HTTP ${r.stdout.trim() || r.stderr.trim()}`);
-            },
-            { timeoutMs, intervalMs: 250 },
-          ),
+        await pollUntil(
+          { what: `${container} answering ${profile.healthPath}`, expected: 'HTTP 2xx or 3xx', deadlineMs: timeoutMs, intervalMs: 250, type: FailureType.ContainerUnhealthy, step: 'waiting for the web container' },
+          async () => {
+            const info = await inspectContainer(docker, container);
+            if (!info?.State.Running) throw ApplicationFailure.nonRetryable(`${container} is ${info?.State.Status ?? 'gone'}`, FailureType.ContainerUnhealthy);
+            const r = await exec(docker, container, ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${spec.domains[0]}`, url]);
+            const status = Number(r.stdout.trim());
+            // Before the install a platform redirects to its installer: that is a healthy web server too.
+            return status >= 200 && status < 400 ? { ready: true } : { saw: `HTTP ${r.stdout.trim() || r.stderr.trim()}` };
+          },
         );
       } catch (err) {
-        const logs = await docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 15 }).catch(() => Buffer.from(''));
-        throw ApplicationFailure.nonRetryable(`${(err as Error).message}; container log: ${tailOf(logs.toString('utf8').replace(/[^\x20-\x7e\n]/g, ''), 3)}`, FailureType.ContainerUnhealthy);
+        if (!(err instanceof ApplicationFailure) || err.type !== FailureType.ContainerUnhealthy) throw err;
+        throw ApplicationFailure.create({ message: `${err.message}; container log: ${await logTail()}`, type: err.type, nonRetryable: true, details: err.details as unknown[] });
       }
     },
 
@@ -144,30 +137,6 @@ export function createSiteActivities(deps: ActivityDeps) {
           throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv[0]} ${argv[2] ?? ''} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
         }
       }
-    },
-
-    /** GET / through the host's Varnish with the site's Host header: 200 and the site's own title. */
-    async checkSiteAnswers(spec: SiteSpec, expectText?: string, timeoutMs = 60_000): Promise<{ status: number; ms: number }> {
-      const started = Date.now();
-      const want = htmlEscape(expectText ?? spec.title);
-      let last = '';
-      try {
-        await waitUntil(
-          `http://${spec.domains[0]}/ through Varnish`,
-          async () => {
-            let r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}/`, spec.domains[0]);
-            // a site with https: redirect and a live certificate answers HTTP with 301: check it where it redirects to
-            if (r.status === 301 && httpsModeOf(spec) === 'redirect') r = await httpsGetThroughTerminator(cfg.tls.httpsPort, spec.domains[0]!);
-            last = `HTTP ${r.status}`;
-            if (r.status === 200 && r.body.includes(want)) return true;
-            throw new Error(r.status === 200 ? `page does not contain ${JSON.stringify(want)}` : last);
-          },
-          { timeoutMs, intervalMs: 200 },
-        );
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable(`${(err as Error).message} (last answer ${last || 'none'})`, FailureType.RouteCheckFailed);
-      }
-      return { status: 200, ms: Date.now() - started };
     },
 
     /** Removes one web container (e.g. the old color after an upgrade). */
@@ -212,7 +181,5 @@ export function createSiteActivities(deps: ActivityDeps) {
   };
   return classified(acts);
 }
-
-class ContainerExited extends Error {}
 
 export type SiteActivities = ReturnType<typeof createSiteActivities>;

@@ -7,7 +7,6 @@ import { profileOf } from '../src/site/platforms';
 import type { SiteSpec } from '../src/site/spec';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
-import { htmlEscape } from './sites';
 
 /** Steps of a blue/green image upgrade that the site activities do not already cover. */
 export function createUpgradeActivities(deps: ActivityDeps) {
@@ -48,15 +47,6 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         done.push(`${argv.slice(0, 3).join(' ')}: ${tailOf(r.stdout, 1)}`);
       }
       return done;
-    },
-
-    /** GET / on the container itself (not through Varnish) with the site's Host: 200 and the site's title. */
-    async checkWebDirect(spec: SiteSpec, container: string, expectText: string): Promise<void> {
-      const r = await exec(docker, container, ['curl', '-sS', '-m', '20', '-H', `Host: ${spec.domains[0]}`, '-w', '\n%{http_code}', 'http://127.0.0.1/']);
-      const status = r.stdout.trim().split('\n').pop();
-      if (r.exitCode !== 0 || status !== '200' || !r.stdout.includes(htmlEscape(expectText))) {
-        throw ApplicationFailure.nonRetryable(`${container} answers HTTP ${status ?? r.exitCode} without the expected content ${JSON.stringify(expectText)}`, FailureType.ContainerUnhealthy);
-      }
     },
   });
 }

@@ -10,7 +10,7 @@ import { testBucket } from '../test/helpers/backupHelpers';
 import { testClient } from '../test/helpers/platform';
 import { WorkerProcess } from '../test/helpers/workerProcess';
 import { loadavg } from 'node:os';
-import { baselineDump, baselineLoad, generate, timed } from './backupBaseline';
+import { baselineDump, baselineLoad, baselineParallelDump, baselineParallelLoad, generate, timed } from './backupBaseline';
 import { breakdown } from './createSite/history';
 
 /**
@@ -25,6 +25,9 @@ interface Row {
   backup: number;
   baselineLoad: number;
   restore: number;
+  /** Two dump streams and two loaders at once (bench/backupBaseline.ts). */
+  parallelDump: number;
+  parallelLoad: number;
   backupSteps: Record<string, number>;
   restoreSteps: Record<string, number>;
   /** Worker RSS when the phase started, its peak during the phase (MB), and the CPU seconds it used. */
@@ -73,8 +76,13 @@ async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, 
   const backup = await phase(worker, async () => (await backupHandle.result()) as BackupResult);
   const backupSteps = await activitySeconds(client, backupHandle.workflowId, backupHandle.firstExecutionRunId);
 
+  say('  baseline: two mariadb-dump streams at once > /dev/null');
+  const parallelDump = await baselineParallelDump(mariadb, database);
+
   say('  baseline: mariadb < dump.sql');
   const load = await baselineLoad(mariadb, database);
+  say('  baseline: two mariadb loaders at once');
+  const parallelLoad = await baselineParallelLoad(mariadb, database);
   say('  tutti: restoreSite (verify, load, counts, swap; no safety backup)');
   const handle = await startRestoreSite(client, cfg, { site: slug, backupId: backup.value.backupId, safetyBackup: false });
   const restore = await phase(worker, async () => (await handle.result()) as RestoreResult);
@@ -90,6 +98,8 @@ async function measure(cfg: TuttiConfig, client: Client, worker: WorkerProcess, 
     backup: backup.seconds,
     baselineLoad: load.seconds,
     restore: restore.seconds,
+    parallelDump,
+    parallelLoad,
     backupSteps,
     restoreSteps,
     backupMem: backup.mem,
@@ -106,6 +116,10 @@ function report(rows: Row[]): void {
         `${fixed(r.baselineDump).padStart(10)} s ${fixed(r.backup).padStart(9)} s ${fixed(r.backup / r.baselineDump, 2).padStart(5)}x | ` +
         `${fixed(r.baselineLoad).padStart(10)} s ${fixed(r.restore).padStart(10)} s ${fixed(r.restore / r.baselineLoad, 2).padStart(5)}x`,
     );
+  }
+  say('\nparallel baselines (the generated table as two streams at once; ratio against the single-stream tool)');
+  for (const r of rows) {
+    say(`${String(r.mb).padStart(5)} MB  2× mariadb-dump ${fixed(r.parallelDump).padStart(6)} s ${fixed(r.parallelDump / r.baselineDump, 2).padStart(5)}x | 2× mariadb < half.sql ${fixed(r.parallelLoad).padStart(6)} s ${fixed(r.parallelLoad / r.baselineLoad, 2).padStart(5)}x | backupSite/2× dump ${fixed(r.backup / r.parallelDump, 2)}x, restoreSite/2× load ${fixed(r.restore / r.parallelLoad, 2)}x`);
   }
   say('\nworker process (VmRSS at start, VmHWM during, CPU seconds)   backup                      restore              load average');
   const mem = (p: Phase) => `${fixed(p.startMb, 0)} → peak ${fixed(p.peakMb, 0)} MB, ${fixed(p.cpuSeconds)} cpu-s`;
@@ -127,7 +141,11 @@ async function main(): Promise<void> {
   const client = await testClient(cfg);
   const rows: Row[] = [];
   try {
-    for (const mb of sizes) rows.push(await measure(cfg, client, worker, mb, `bench${mb}`));
+    for (const mb of sizes) {
+      rows.push(await measure(cfg, client, worker, mb, `bench${mb}`));
+      // each size's figures as soon as they exist: a run cut short still leaves them
+      if (rows.length < sizes.length) report(rows.slice(-1));
+    }
   } finally {
     await worker.stop();
     await client.connection.close();

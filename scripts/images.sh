@@ -10,6 +10,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib.sh
+. "$ROOT/scripts/lib.sh"
 CACHE_DIR="${TUTTI_CACHE_DIR:-/var/cache/tutti}"
 MIRROR="${TUTTI_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${TUTTI_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
@@ -119,11 +121,8 @@ make_rootfs_tar() {
   local suite="$1" hash="$2"
   local dir="$CACHE_DIR/rootfs/$suite.d" tar="$CACHE_DIR/rootfs/$suite.tar" log="$CACHE_DIR/rootfs/$suite.log"
   [ "$(id -u)" -eq 0 ] || die "building tutti/base:$suite needs root (debootstrap); rerun as root or with sudo"
-  if ! command -v debootstrap >/dev/null; then
-    echo "images.sh: installing debootstrap (apt-get install debootstrap), needed to build tutti/base:$suite"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap; } >"$CACHE_DIR/rootfs/apt-debootstrap.log" 2>&1 ||
-      die "debootstrap is not installed and apt-get install debootstrap failed: see $CACHE_DIR/rootfs/apt-debootstrap.log"
-  fi
+  ensure_host_tools debootstrap
+  require_tool debootstrap debootstrap
   remove_rootfs_dir "$dir"
   if ! debootstrap --variant=minbase "$suite" "$dir" "$MIRROR" >"$log" 2>&1; then
     remove_rootfs_dir "$dir"
@@ -253,24 +252,32 @@ ensure() {
   exec 9>"$CACHE_DIR/images.lock"
   flock -w 3600 9 || die "another images.sh holds $CACHE_DIR/images.lock for over an hour; check it with: fuser $CACHE_DIR/images.lock"
 
-  # A derived image needs its base, even when only the derived one was asked for.
-  local needed_bases=()
-  for entry in "${DERIVED[@]}"; do
-    # shellcheck disable=SC2086
-    set -- $entry
-    wanted "$1" || continue
-    for arg in "${@:3}"; do [ "${arg%%=*}" = SUITE ] && needed_bases+=("${arg#*=}"); done
-  done
+  # The two suites build side by side (debootstrap and apt are mostly waiting on the mirror).
+  local pids=() pid failed=0
   for suite in "${BASE_SUITES[@]}"; do
-    if wanted "tutti/base:$suite" || printf '%s\n' "${needed_bases[@]}" | grep -qxF "$suite"; then
-      ensure_base "$suite"
-    fi
+    ensure_suite "$suite" & pids+=($!)
   done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || die "some images were not built; see the lines above"
+}
+
+# A suite's base image (when wanted, or needed by a wanted image), then its wanted derived
+# images one after the other: builds from one base side by side each make their own copy of
+# the steps they share, and a later build's cache lookup can follow the wrong copy and miss
+# (wordpress:broken rebuilt php8.2's packages for minutes instead of reusing them).
+ensure_suite() {
+  local suite="$1" entry arg mine=()
   for entry in "${DERIVED[@]}"; do
     # shellcheck disable=SC2086
     set -- $entry
     wanted "$1" || continue
-    ensure_derived "$@"
+    for arg in "${@:3}"; do [ "$arg" = "SUITE=$suite" ] && mine+=("$entry"); done
+  done
+  wanted "tutti/base:$suite" || [ ${#mine[@]} -gt 0 ] || return 0
+  ensure_base "$suite"
+  for entry in "${mine[@]}"; do
+    # shellcheck disable=SC2086
+    ensure_derived $entry
   done
 }
 

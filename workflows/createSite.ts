@@ -55,7 +55,7 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
     await registry.setSiteState(spec.slug, { activeContainer: web.name, imageId: web.imageId });
     await host.syncRoutes(spec.host);
     step('checking the site through Varnish');
-    await host.checkSiteAnswers(spec);
+    await host.checkSiteAnswers(spec, { title: spec.title });
     await registry.setSiteState(spec.slug, { status: 'active' });
     const tls = patched(TLS_PATCH) ? await issueSiteCertificate(spec, step) : 'https off';
     if (patched(CRON_SCHEDULE_PATCH)) {

@@ -98,9 +98,10 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
   const defaults = await registry.siteDefaults();
   const shared = sharedActivities(HOST_STEP);
   const stagingDomain = input.stagingDomain ?? stagingDomainOf(slug, await shared.stagingBase());
-  const production: SiteSpec = resolveSiteSpec({ ...input, slug, host: undefined }, defaults);
+  // The table prefix is the dump's: known once it is inspected, before anything is created.
+  let production: SiteSpec = resolveSiteSpec({ ...input, slug, host: undefined }, defaults);
   // the staging name gets no certificate: production's is requested at cutover, after approval
-  const staging: SiteSpec = { ...production, domains: [stagingDomain], https: 'off' };
+  let staging: SiteSpec = { ...production, domains: [stagingDomain], https: 'off' };
   status.stagingUrl = `http://${stagingDomain}/`;
   tagRun({ site: slug, domains: [...input.domains, stagingDomain], host: production.host, operation: 'migrateSite', stage: 'inspecting' });
   await recordStart({ slug, operation: 'migrateSite', requestedBy: input.requestedBy });
@@ -112,7 +113,14 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     stage('inspecting', `inspecting ${describeSource(input.source.db)} and ${describeSource(input.source.files)}`);
     const taken = await host.domainsTaken(production.domains, slug);
     if (taken.length) throw ApplicationFailure.nonRetryable(`domain ${taken[0]} already belongs to another site; delete that site or migrate to another domain`, FailureType.DomainTaken);
-    const inspected = await transfer.inspectMigrationSources({ db: input.source.db, files: input.source.files, platform: production.platform });
+    const inspected = await transfer.inspectMigrationSources({ db: input.source.db, files: input.source.files, platform: production.platform, image: production.image });
+    const { tablePrefix, schemaVersion, adjusted } = inspected.db;
+    status.dump = { tablePrefix, schemaVersion, adjusted };
+    if (adjusted.length) log.info('the load adjusts the dump', { site: slug, adjusted });
+    if (tablePrefix !== undefined) {
+      production = { ...production, tablePrefix };
+      staging = { ...staging, tablePrefix };
+    }
 
     if (decision && !decision.approved) {
       stage('rejected', `rejected before anything was created: ${decision.reason}`);
@@ -126,7 +134,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     await host.ensureSiteDatabase(staging);
     await host.ensureSiteNetwork(staging);
     await host.ensureFilesVolume(staging);
-    stage('importing', `loading the database (${inspected.db.tables} tables, ${inspected.db.bytes} bytes)`);
+    stage('importing', `loading the database (${inspected.db.tables} tables, ${inspected.db.bytes} bytes${tablePrefix ? `, table prefix ${tablePrefix}` : ''}${adjusted.length ? `; ${adjusted.join('; ')}` : ''})`);
     const db = await transfer.importDatabase({ slug, host: staging.host, source: input.source.db, expected: inspected.db });
     stage('importing', `extracting the files (${inspected.files.entries} entries, ${inspected.files.fileBytes} bytes)`);
     const files = await transfer.importFiles({ slug, host: staging.host, source: input.source.files, expected: inspected.files, stripComponents: inspected.files.stripComponents, platform: production.platform });
@@ -138,7 +146,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     const rewritten = await host.rewriteSiteUrls({ spec: staging, container: blue.name, url: `http://${stagingDomain}` });
     await registry.setSiteState(slug, { activeContainer: blue.name, imageId: blue.imageId });
     await host.syncRoutes(staging.host);
-    await host.checkSiteAnswers(staging, rewritten.title);
+    await host.checkSiteAnswers(staging, { title: rewritten.title });
     log.info('staging site answers', { site: slug, replacedUrls: rewritten.replaced, volume: files.volume });
 
     const waitingSince = Date.now();
@@ -174,7 +182,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     await registry.claimSite(production);
     await registry.setSiteState(slug, { activeContainer: green.name, imageId: green.imageId, spec: production });
     await host.syncRoutes(production.host);
-    await host.checkSiteAnswers(production, prod.title);
+    await host.checkSiteAnswers(production, { title: prod.title });
     await host.removeWebContainer(slug, blue.name);
     await registry.setSiteState(slug, { status: 'active' });
     if (patched(TLS_PATCH)) await issueSiteCertificate(production, (what) => stage('cutting-over', what));

@@ -1,4 +1,5 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
+import type { PageExpectation } from '../src/site/pageCheck';
 import { rotateSiteSecretsInputSchema, type RotateSiteSecretsInput, type RotateSiteSecretsResult } from '../src/site/secrets';
 import { beginSiteOperation, errorMessage, validated } from './common';
 
@@ -10,8 +11,10 @@ import { beginSiteOperation, errorMessage, validated } from './common';
  */
 export async function rotateSiteSecrets(rawInput: RotateSiteSecretsInput): Promise<RotateSiteSecretsResult> {
   const input = validated(rotateSiteSecretsInputSchema, rawInput);
-  const { spec, registry, host, step } = await beginSiteOperation(input.site, 'rotateSiteSecrets', input.requestedBy);
+  const { site, spec, registry, host, step } = await beginSiteOperation(input.site, 'rotateSiteSecrets', input.requestedBy);
 
+  // Compared after the switch: what the site serves now, not the title it had when it was created.
+  const live: PageExpectation = patched('check-live-answer') && site.activeContainer ? await host.siteServesNow(spec, site.activeContainer) : { health: true };
   try {
     step('generating a new DB password');
     await host.stageDbPassword(spec.slug);
@@ -24,8 +27,7 @@ export async function rotateSiteSecrets(rawInput: RotateSiteSecretsInput): Promi
     step('retiring the old password');
     const settled = await host.settleDbPassword(spec.slug);
     step('checking the site through Varnish');
-    // Any 200 page: the title may have changed since the site was created.
-    await host.checkSiteAnswers(spec, '');
+    await host.checkSiteAnswers(spec, live);
     step('rotated');
     await registry.auditEnd('completed', 'rotated db_password');
     return { slug: spec.slug, rotated: ['db_password'], oldPasswordRefused: settled.oldRefused };

@@ -1,4 +1,5 @@
-import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, sleep } from '@temporalio/workflow';
+import type { PageExpectation } from '../src/site/pageCheck';
 import { FailureType } from '../src/site/errors';
 import type { SiteSpec } from '../src/site/spec';
 import { otherColor, upgradeSiteInputSchema, type UpgradeSiteInput, type UpgradeSiteResult } from '../src/site/upgrade';
@@ -29,6 +30,8 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     return { slug: spec.slug, outcome: 'unchanged', image: input.image, imageId: newImageId, previousImageId: previous.imageId };
   }
 
+  // What the site serves now is what the new container must serve: the title may have changed in the CMS since creation.
+  const live: PageExpectation = patched(LIVE_ANSWER_PATCH) ? await host.siteServesNow(spec, previous.container) : { title: spec.title };
   let dbTouched = false;
   let switched = false;
   let green: string | undefined;
@@ -45,13 +48,13 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     dbTouched = true;
     await host.runUpdateSteps(spec, green, input.extraUpdateSteps);
     step('checking the new container directly');
-    await host.checkWebDirect(spec, green, spec.title);
+    await host.checkWebDirect(spec, green, live);
     step('switching the route to the new container');
     const upgraded: SiteSpec = { ...spec, image: input.image };
     await registry.setSiteState(spec.slug, { activeContainer: green, imageId: newImageId, spec: upgraded });
     switched = true;
     await host.syncRoutes(spec.host);
-    await host.checkSiteAnswers(upgraded);
+    await host.checkSiteAnswers(upgraded, live);
     step(`draining ${previous.container} for ${input.drainSeconds}s`);
     await sleep(input.drainSeconds * 1000);
     await host.removeWebContainer(spec.slug, previous.container);
@@ -95,10 +98,13 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     await host.waitWebHealthy(spec, restored);
     await registry.setSiteState(spec.slug, { activeContainer: restored, imageId: previous.imageId, generation: snapshotGeneration, spec });
     await host.syncRoutes(spec.host);
-    await host.checkSiteAnswers(spec);
+    await host.checkSiteAnswers(spec, live);
     await host.removeWebContainer(spec.slug, previous.container);
     await host.removeGeneration(spec.slug, previous.generation);
     done.push(`database restored from the pre-upgrade snapshot (generation ${snapshotGeneration}), serving from ${restored} on ${previous.imageId.slice(0, 19)}`);
     return done;
   }
 }
+
+/** Runs started before checks compared with the live answer replay without reading it. */
+const LIVE_ANSWER_PATCH = 'check-live-answer';

@@ -3,13 +3,24 @@
  * written last; a backup folder without it is incomplete and is never listed nor restored.
  */
 export const OBJECT = {
+  /** The database dump and files archive of backups compressed with gzip (made before zstd became the default). */
   db: 'db.sql.gz',
   files: 'files.tar.gz',
+  dbZstd: 'db.sql.zst',
+  filesZstd: 'files.tar.zst',
   manifest: 'manifest.json',
   /** Written by verifyBackup next to the manifest (which stays immutable). */
   verification: 'verification.json',
 } as const;
 export type ObjectName = (typeof OBJECT)[keyof typeof OBJECT];
+
+/** How a backup's objects are compressed; the manifest says which. */
+export type Compression = 'gzip' | 'zstd';
+
+/** The names of a backup's database dump and files archive for its compression. */
+export function objectNames(compression: Compression): { db: string; files: string } {
+  return compression === 'zstd' ? { db: OBJECT.dbZstd, files: OBJECT.filesZstd } : { db: OBJECT.db, files: OBJECT.files };
+}
 
 export function sitePrefix(prefix: string, slug: string): string {
   return `${prefix}/${slug}/`;

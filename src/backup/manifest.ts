@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SiteSpec } from '../site/spec';
-import { backupIdSchema, domainSchema, hostSchema, imageSchema, platformSchema, slugSchema, titleSchema } from '../site/validate';
-import { OBJECT } from './layout';
+import { backupIdSchema, domainSchema, hostSchema, imageSchema, platformSchema, slugSchema, tablePrefixSchema, titleSchema } from '../site/validate';
+import { objectNames } from './layout';
 
 /**
  * The manifest: what a backup is, written last. It carries the site's spec, so the bucket alone
@@ -15,13 +15,14 @@ const size = z.number().int().min(0);
 
 export const objectInfoSchema = z
   .object({
-    /** Name inside the backup's folder, e.g. db.sql.gz. */
+    /** Name inside the backup's folder, e.g. db.sql.zst. */
     name: z.string().regex(/^[a-z0-9.-]+$/),
     bytes: size,
     sha256,
     /** Bytes before compression. */
     rawBytes: size,
-    compression: z.literal('gzip'),
+    /** zstd since it became the default; gzip in backups made before, which stay restorable. */
+    compression: z.enum(['gzip', 'zstd']),
   })
   .strict();
 export type ObjectInfo = z.infer<typeof objectInfoSchema>;
@@ -30,7 +31,7 @@ export const dbCountsSchema = z.object({ tables: size, views: size, triggers: si
 export type DbCounts = z.infer<typeof dbCountsSchema>;
 
 export const siteSpecSchema = z
-  .object({ slug: slugSchema, domains: z.array(domainSchema).min(1), platform: platformSchema, image: imageSchema, host: hostSchema, title: titleSchema })
+  .object({ slug: slugSchema, domains: z.array(domainSchema).min(1), platform: platformSchema, image: imageSchema, host: hostSchema, title: titleSchema, tablePrefix: tablePrefixSchema.optional() })
   .strict();
 
 export const manifestSchema = z
@@ -89,7 +90,7 @@ export function buildManifest(i: ManifestInput): Manifest {
     format: MANIFEST_FORMAT,
     backupId: i.backupId,
     site: i.spec.slug,
-    spec: { slug: i.spec.slug, domains: i.spec.domains, platform: i.spec.platform, image: i.spec.image, host: i.spec.host, title: i.spec.title },
+    spec: { slug: i.spec.slug, domains: i.spec.domains, platform: i.spec.platform, image: i.spec.image, host: i.spec.host, title: i.spec.title, ...(i.spec.tablePrefix ? { tablePrefix: i.spec.tablePrefix } : {}) },
     generation: i.generation,
     imageId: i.imageId,
     reason: i.reason,
@@ -126,8 +127,11 @@ export function parseManifest(text: string, expected: { slug: string; backupId: 
   if (m.site !== expected.slug || m.spec.slug !== expected.slug || m.backupId !== expected.backupId) {
     throw new ManifestError(`foreign backup: ${expected.slug}/${expected.backupId} holds the manifest of ${m.site}/${m.backupId}; it was copied there, refusing to restore it`);
   }
-  if (m.objects.db.name !== OBJECT.db || m.objects.files.name !== OBJECT.files) {
-    throw new ManifestError(`manifest of ${expected.slug}/${expected.backupId} names unexpected objects ${m.objects.db.name}, ${m.objects.files.name}`);
+  for (const o of [m.objects.db, m.objects.files]) {
+    const names = objectNames(o.compression);
+    if (o.name !== (o === m.objects.db ? names.db : names.files)) {
+      throw new ManifestError(`manifest of ${expected.slug}/${expected.backupId} names unexpected objects ${m.objects.db.name} (${m.objects.db.compression}), ${m.objects.files.name} (${m.objects.files.compression})`);
+    }
   }
   return m;
 }

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type Duplex, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** Passes bytes through, counting them and computing their SHA-256. */
 export class HashCounter extends Transform {
@@ -57,5 +58,55 @@ export class FinalCheck extends Transform {
       () => callback(),
       (err: unknown) => callback(err as Error),
     );
+  }
+}
+
+/**
+ * Passes bytes through unchanged and also writes them into `side` (a decompressor), whose output
+ * `inspect` reads: the dump is stored compressed as it came, and scanned as SQL beside it. The
+ * side's backpressure holds the main stream, so memory stays flat; its failure fails the stream,
+ * and the stream only ends once `side` has ended and `inspect` has seen every byte.
+ */
+export class SideScan extends Transform {
+  /** Bytes `inspect` has seen (the uncompressed size). */
+  inspected = 0;
+  private readonly sideDone: Promise<void>;
+
+  constructor(
+    private readonly side: Duplex,
+    inspect: (chunk: Buffer) => void,
+  ) {
+    super();
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        try {
+          inspect(chunk);
+          this.inspected += chunk.length;
+        } catch (err) {
+          return cb(err as Error);
+        }
+        cb();
+      },
+    });
+    this.sideDone = pipeline(side, sink);
+    this.sideDone.catch((err: Error) => this.destroy(err));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    if (this.side.write(chunk)) callback(null, chunk);
+    else this.side.once('drain', () => callback(null, chunk));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.side.end();
+    this.sideDone.then(
+      () => callback(),
+      (err: unknown) => callback(err as Error),
+    );
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.side.destroy();
+    callback(err);
   }
 }

@@ -26,9 +26,9 @@ export interface HttpAnswer {
 }
 
 /** GET `url` with a Host header, as a browser behind Varnish would. Never throws for HTTP statuses. */
-export async function httpGet(url: string, host?: string, timeoutMs = 10_000): Promise<HttpAnswer> {
+export async function httpGet(url: string, host?: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: host ? { host } : {}, timeout: timeoutMs }, (res) => {
+    const req = request(url, { headers: host ? { host } : {}, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -45,9 +45,9 @@ export async function httpGet(url: string, host?: string, timeoutMs = 10_000): P
  * the page of a site that redirects HTTP to HTTPS; whether its certificate is trusted is the ACME
  * step's business (and a staging CA's root is not in the system store), so it is not verified here.
  */
-export async function httpsGetThroughTerminator(port: number, domain: string, timeoutMs = 10_000): Promise<HttpAnswer> {
+export async function httpsGetThroughTerminator(port: number, domain: string, path = '/', timeoutMs = 10_000): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: domain, headers: { host: domain }, rejectUnauthorized: false, agent: false, timeout: timeoutMs }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, servername: domain, headers: { host: domain }, rejectUnauthorized: false, agent: false, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

@@ -1,4 +1,5 @@
 import { SourceRefused } from './archive';
+import { adjustLine, HEAD } from './dumpAdjust';
 
 export interface DumpSummary {
   bytes: number;
@@ -6,12 +7,19 @@ export interface DumpSummary {
   tables: string[];
   views: number;
   lines: number;
+  /** The one database the dump names in CREATE DATABASE / USE, if it names one. */
+  database?: string;
+  /** Statements the load leaves out (`line 20: USE \`shop\``), the first few. */
+  dropped: string[];
+  /** Line heads the load rewrites, counted by what it does (`DEFINER set to the site user`: 3). */
+  rewritten: Record<string, number>;
 }
 
 /** Statements a site's dump has no business running: they act beyond one database or on the server. */
 const FORBIDDEN: [RegExp, string][] = [
-  [/^USE\s/i, 'switches databases (made with --databases or --all-databases); export one database without them'],
-  [/^CREATE\s+(DATABASE|SCHEMA)\b/i, 'creates a database (made with --databases); export one database without it'],
+  [/^USE\s/i, 'switches databases in a way that cannot be left out (made with --all-databases?); export one database'],
+  [/^CREATE\s+(DATABASE|SCHEMA)\b/i, 'creates a database in a way that cannot be left out; export one database'],
+  [/^(\/\*!\d+\s+)?DROP\s+(DATABASE|SCHEMA)\b/i, 'drops a database in a way that cannot be left out; export one database'],
   [/^(\/\*!\d+\s+)?(GRANT|REVOKE)\s/i, 'changes privileges'],
   [/^(CREATE|DROP|ALTER|RENAME)\s+USER\b/i, 'manages users'],
   [/^(INSTALL|UNINSTALL)\s+(PLUGIN|SONAME)\b/i, 'installs server plugins'],
@@ -20,8 +28,6 @@ const FORBIDDEN: [RegExp, string][] = [
   [/^(CHANGE\s+MASTER|START\s+SLAVE|STOP\s+SLAVE|SHUTDOWN)\b/i, 'controls the server'],
 ];
 
-/** Only a line's head is examined: rows of extended inserts can be megabytes long. */
-const HEAD = 256;
 
 /**
  * Checks, as a dump streams past, that it is plausibly the SQL dump of one database (mysqldump,
@@ -30,7 +36,7 @@ const HEAD = 256;
  * on the server. Throws {@link SourceRefused} naming the line.
  */
 export class DumpInspector {
-  private s: DumpSummary = { bytes: 0, tables: [], views: 0, lines: 0 };
+  private s: DumpSummary = { bytes: 0, tables: [], views: 0, lines: 0, dropped: [], rewritten: {} };
   private head = '';
   private headFull = false;
   private sawStatement = false;
@@ -60,12 +66,13 @@ export class DumpInspector {
   result(): DumpSummary {
     if (this.head.length) this.line();
     if (!this.s.tables.length) throw new SourceRefused('db', undefined, 'holds no CREATE TABLE: not a dump of a site database (schema and data are both needed)');
-    return { ...this.s, tables: [...this.s.tables] };
+    return { ...this.s, tables: [...this.s.tables], dropped: [...this.s.dropped], rewritten: { ...this.s.rewritten } };
   }
 
   private line(): void {
     this.s.lines += 1;
     const text = this.head.replace(/^\s+/, '');
+    const whole = !this.headFull;
     this.head = '';
     this.headFull = false;
     if (text === '' || text.startsWith('--') || text.startsWith('#')) return;
@@ -75,6 +82,14 @@ export class DumpInspector {
         throw new SourceRefused('db', `line ${this.s.lines}`, `does not start like a SQL dump (${JSON.stringify(text.slice(0, 40))})`);
       }
     }
+    const adjusted = adjustLine(text, whole, this.s.database);
+    if (adjusted && 'refuse' in adjusted) throw new SourceRefused('db', `line ${this.s.lines}`, adjusted.refuse);
+    if (adjusted && 'drop' in adjusted) {
+      this.s.database ??= adjusted.database;
+      if (this.s.dropped.length < 20) this.s.dropped.push(`line ${this.s.lines}: ${adjusted.drop}`);
+      return;
+    }
+    if (adjusted) this.s.rewritten[adjusted.note] = (this.s.rewritten[adjusted.note] ?? 0) + 1;
     for (const [re, why] of FORBIDDEN) if (re.test(text)) throw new SourceRefused('db', `line ${this.s.lines}`, `${why} (${JSON.stringify(text.slice(0, 60))})`);
     const table = /^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`((?:[^`]|``)+)`(\s*\.\s*`)?/i.exec(text);
     if (table) {

@@ -54,6 +54,8 @@ export interface MigrationStatus {
   domains: string[];
   stagingUrl?: string;
   imported?: { tables: number; rows?: number; files: number; fileBytes: number };
+  /** What the dump told before anything was created: the table prefix kept, the schema version, statements the load left out or rewrote. */
+  dump?: { tablePrefix?: string; schemaVersion?: number; adjusted: string[] };
   waitingSince?: string;
   remindedAt?: string;
   autoRejectAt?: string;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Platform } from './validate';
 import type { SiteSpec } from './spec';
+import { wordpressDump, type DumpProfile } from './platformDumps';
 
 /** Settings the web container gets as environment: nothing secret. */
 export interface ContainerSettings {
@@ -30,6 +31,10 @@ export interface PlatformProfile {
   cron(): string[][];
   /** Path Varnish probes and health checks request; must answer 200 without redirects. */
   healthPath: string;
+  /** Reads a migration dump's table prefix and schema version (src/site/platformDumps.ts); none: no such checks. */
+  dump?: DumpProfile;
+  /** Prints the site's name as stored in its database, as JSON: what its pages show now. */
+  siteName?: string[];
 }
 
 const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
@@ -45,11 +50,19 @@ export const wordpress: PlatformProfile = {
   secretFiles: { db_password: () => alnum(32), 'wp_salts.php': wpSalts, wp_admin_password: () => alnum(24) },
   secretGid: 33,
   execUser: 'www-data',
-  env: (site, s) => [`TUTTI_DB_HOST=${s.dbHost}`, `TUTTI_DB_NAME=${s.dbName}`, `TUTTI_DB_USER=${s.dbUser}`, `TUTTI_SITE_URL=http://${site.domains[0]}`],
+  env: (site, s) => [
+    `TUTTI_DB_HOST=${s.dbHost}`,
+    `TUTTI_DB_NAME=${s.dbName}`,
+    `TUTTI_DB_USER=${s.dbUser}`,
+    `TUTTI_SITE_URL=http://${site.domains[0]}`,
+    ...(site.tablePrefix ? [`TUTTI_DB_TABLE_PREFIX=${site.tablePrefix}`] : []),
+  ],
   install: (site, admin) => [['php', '/usr/local/bin/tutti-wp', 'install', '--title', site.title, '--admin-user', admin.user, '--admin-email', admin.email]],
   update: () => [['php', '/usr/local/bin/tutti-wp', 'upgrade-db']],
   cron: () => [['php', '/usr/local/bin/tutti-wp', 'cron']],
   healthPath: '/wp-login.php',
+  dump: wordpressDump,
+  siteName: ['php', '/usr/local/bin/tutti-wp', 'option-get', 'blogname'],
 };
 
 /**

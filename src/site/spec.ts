@@ -11,6 +11,11 @@ export interface SiteSpec {
   image: string;
   host: string;
   title: string;
+  /**
+   * Prefix of the platform's tables (WordPress `wp_`, the default when absent): a migrated site
+   * keeps the one its dump has.
+   */
+  tablePrefix?: string;
   /** HTTPS for the site's domains (src/site/tls.ts); absent in sites recorded before it existed, which means `on`. */
   https?: HttpsMode;
   /** Send Strict-Transport-Security over HTTPS. */

@@ -50,6 +50,9 @@ export function plainTextSchema(max: number) {
 
 export const titleSchema = plainTextSchema(120);
 
+/** A platform's table prefix as WordPress's wp-config accepts it. */
+export const tablePrefixSchema = z.string().regex(/^[A-Za-z0-9_]{1,20}$/, 'must be 1-20 letters, digits or _');
+
 /** Who asked for an operation (audit log): free text, but one line. */
 export const requestedBySchema = plainTextSchema(120);
 

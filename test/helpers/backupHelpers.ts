@@ -2,11 +2,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RowDataPacket } from 'mysql2/promise';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { OBJECT, objectKey } from '../../src/backup/layout';
+import { OBJECT, objectKey, objectNames, type Compression } from '../../src/backup/layout';
 import type { Manifest } from '../../src/backup/manifest';
 import { readSecretFile, type TuttiConfig } from '../../src/config';
 import { BackupBucket } from '../../src/infra/backupStore';
@@ -143,13 +143,32 @@ export async function tutti(args: string[]): Promise<{ status: number; stdout: s
 }
 
 export interface BackupChange {
+  /** Alters the SQL of the dump (decompressed and compressed again). */
   db?: (sql: string) => string;
+  /** Alters the files archive as stored (compressed). */
   files?: (archive: Buffer) => Buffer;
   manifest?: (m: Manifest) => Manifest;
   /** Recompute sizes and checksums of changed objects in the manifest (a well-formed forgery). */
   rehash?: boolean;
   /** Leave the manifest out (an incomplete backup). */
   noManifest?: boolean;
+  /** Store both objects with this compression instead, renamed and rehashed (gzip: a backup as made before zstd became the default). */
+  recompress?: Compression;
+}
+
+/** zstd on this host (Node 20's zlib has none), in memory: test objects are small. */
+function zstdSync(args: string[], input: Buffer): Buffer {
+  const r = spawnSync('zstd', [...args, '-q', '-c'], { input, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`zstd ${args.join(' ')} exited ${r.status}: ${r.stderr?.toString() ?? r.error?.message}`);
+  return r.stdout;
+}
+
+export function decompress(b: Buffer, c: Compression): Buffer {
+  return c === 'gzip' ? gunzipSync(b) : zstdSync(['-d'], b);
+}
+
+export function compress(b: Buffer, c: Compression): Buffer {
+  return c === 'gzip' ? gzipSync(b) : zstdSync(['-1'], b);
 }
 
 /** Copies a backup to another site or ID, optionally altering its objects: forged, damaged or dated backups for tests. */
@@ -163,17 +182,21 @@ export async function copyBackup(cfg: TuttiConfig, from: { slug: string; id: str
   };
   const put = (name: string, body: Buffer | string) => bucket.s3.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: objectKey(cfg.s3.prefix, to.slug, to.id, name), Body: body }));
   let manifest = JSON.parse((await get(OBJECT.manifest)).toString('utf8')) as Manifest;
-  let db: Buffer = await get(OBJECT.db);
-  let files: Buffer = await get(OBJECT.files);
-  if (change.db) db = gzipSync(Buffer.from(change.db(gunzipSync(db).toString('utf8'))));
+  const was = manifest.objects.db.compression;
+  const now = change.recompress ?? was;
+  let db: Buffer = await get(manifest.objects.db.name);
+  let files: Buffer = await get(manifest.objects.files.name);
+  if (change.db) db = compress(Buffer.from(change.db(decompress(db, was).toString('utf8'))), now);
+  else if (now !== was) db = compress(decompress(db, was), now);
+  if (now !== was) files = compress(decompress(files, was), now);
   if (change.files) files = change.files(files);
-  if (change.rehash) {
-    const info = (b: Buffer, raw: number) => ({ bytes: b.length, sha256: createHash('sha256').update(b).digest('hex'), rawBytes: raw });
-    manifest.objects.db = { ...manifest.objects.db, ...info(db, gunzipSync(db).length) };
-    manifest.objects.files = { ...manifest.objects.files, ...info(files, gunzipSync(files).length) };
+  if (change.rehash || now !== was) {
+    const info = (b: Buffer, name: string) => ({ name, compression: now, bytes: b.length, sha256: createHash('sha256').update(b).digest('hex'), rawBytes: decompress(b, now).length });
+    manifest.objects.db = { ...manifest.objects.db, ...info(db, objectNames(now).db) };
+    manifest.objects.files = { ...manifest.objects.files, ...info(files, objectNames(now).files) };
   }
-  await put(OBJECT.db, db);
-  await put(OBJECT.files, files);
+  await put(manifest.objects.db.name, db);
+  await put(manifest.objects.files.name, files);
   if (change.noManifest) return;
   manifest = { ...manifest, backupId: to.id };
   if (change.manifest) manifest = change.manifest(manifest);

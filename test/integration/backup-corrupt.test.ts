@@ -54,7 +54,7 @@ describe('restoreSite refuses damaged, foreign and incomplete backups; the live 
 
   it('a truncated object', async () => {
     await copyBackup(w.cfg, { slug: SLUG, id: good.backupId }, { slug: SLUG, id: forged(1) }, { files: (b) => b.subarray(0, Math.floor(b.length / 2)) });
-    await expectRefused(forged(1), 'BackupCorrupt', /files\.tar\.gz .* has \d+ bytes, the manifest says \d+: truncated/);
+    await expectRefused(forged(1), 'BackupCorrupt', /files\.tar\.zst .* has \d+ bytes, the manifest says \d+: truncated/);
   });
 
   it('an object with one byte flipped', async () => {
@@ -65,7 +65,7 @@ describe('restoreSite refuses damaged, foreign and incomplete backups; the live 
         return c;
       },
     });
-    await expectRefused(forged(2), 'BackupCorrupt', /files\.tar\.gz .* does not match its checksum/);
+    await expectRefused(forged(2), 'BackupCorrupt', /files\.tar\.zst .* does not match its checksum/);
   });
 
   it("another site's backup copied under this site (foreign)", async () => {

@@ -38,7 +38,7 @@ describe('backupSite survives a worker SIGKILLed mid-upload', () => {
     const handle = await startBackupSite(client, cfg, { site: SLUG });
     await waitUntil(
       `multipart upload of ${SLUG}'s dump`,
-      async () => ((await bucket.listUploads(sitePrefix(cfg.s3.prefix, SLUG))).some((u) => u.key.endsWith(`/${OBJECT.db}`)) ? true : undefined),
+      async () => ((await bucket.listUploads(sitePrefix(cfg.s3.prefix, SLUG))).some((u) => u.key.endsWith(`/${OBJECT.dbZstd}`)) ? true : undefined),
       { timeoutMs: 120_000, intervalMs: 100 },
     );
     expect(await dumpProcesses(cfg, database)).toBe(1);
@@ -65,7 +65,7 @@ describe('backupSite survives a worker SIGKILLed mid-upload', () => {
     expect(await bucket.listUploads(sitePrefix(cfg.s3.prefix, SLUG))).toEqual([]);
     const backups = await listSiteBackups(bucket, cfg.s3.prefix, SLUG);
     expect(backups.map((b) => [b.id, b.state])).toEqual([[result.backupId, 'good']]);
-    expect(await bucket.head(objectKey(cfg.s3.prefix, SLUG, result.backupId, OBJECT.db))).toMatchObject({ size: result.dbBytes });
+    expect(await bucket.head(objectKey(cfg.s3.prefix, SLUG, result.backupId, OBJECT.dbZstd))).toMatchObject({ size: result.dbBytes });
 
     // the dump activity really ran twice
     const history = await handle.fetchHistory();

@@ -8,7 +8,7 @@ import { httpGet } from '../../src/infra/wait';
 import type { UpgradeSiteResult } from '../../src/site/upgrade';
 import { startLoad } from '../helpers/load';
 import { startWorker, type RunningWorker } from '../helpers/platform';
-import { addPost, inventory, NOTHING, rootDb, wpStatus } from '../helpers/sites';
+import { addPost, inventory, NOTHING, phpIn, rootDb, wpStatus } from '../helpers/sites';
 
 const NEW = 'tutti/wordpress:php8.4-trixie';
 
@@ -44,8 +44,11 @@ describe('upgradeSite', () => {
     return { cause, result: cause.details?.[0] as UpgradeSiteResult };
   }
 
-  it('php8.2 → php8.4 under load: no failed request, PHP 8.4, content intact, WordPress DB upgraded', async () => {
+  it('php8.2 → php8.4 under load, of a site renamed in WordPress since creation: no failed request, PHP 8.4, content intact, WordPress DB upgraded', async () => {
     const before = await site('upgr', 'Upgrade Choir');
+    // Every client renames its site sooner or later: the checks compare with what it serves now, not the title at creation.
+    const renamed = await phpIn(w.cfg, before.activeContainer!, 'require "/usr/share/wordpress/wp-load.php"; update_option("blogname", "Harmony & Friends"); echo get_option("blogname");');
+    expect(renamed.stdout).toBe('Harmony &amp; Friends');
     const oldStatus = await wpStatus(w.cfg, before.activeContainer!);
     expect(oldStatus.php_version).toMatch(/^8\.2\./);
     const load = startLoad(w.cfg.varnish.httpPort, 'upgr.example');
@@ -64,6 +67,7 @@ describe('upgradeSite', () => {
     expect(status.needs_db_upgrade).toBe(false);
     const page = await httpGet(`http://127.0.0.1:${w.cfg.varnish.httpPort}/`, 'upgr.example');
     expect(page.body).toContain('Upgrade Choir news');
+    expect(page.body).toContain('Harmony &amp; Friends');
     const inv = await inventory(w.cfg, 'upgr');
     expect(inv.containers).toEqual([after.activeContainer]);
     expect(inv.databases).toHaveLength(1);

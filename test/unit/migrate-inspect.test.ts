@@ -127,8 +127,8 @@ describe('dump inspection', () => {
   });
 
   it.each([
-    ['USE `other`;', 'switches databases'],
-    ['CREATE DATABASE /*!32312 IF NOT EXISTS*/ `x`;', 'creates a database'],
+    ['USE `other`; DROP TABLE `wp_users`;', 'switches databases'],
+    ['CREATE DATABASE `x`; CREATE TABLE `y` (a int);', 'creates a database'],
     ["GRANT ALL ON *.* TO 'x'@'%';", 'privileges'],
     ["CREATE USER 'x'@'%';", 'manages users'],
     ["LOAD DATA INFILE '/etc/passwd' INTO TABLE t;", 'loads files'],
