@@ -24,6 +24,7 @@ DERIVED=(
   "tutti/mariadb:10.11 mariadb SUITE=bookworm"
   "tutti/varnish:7 varnish SUITE=bookworm"
   "tutti/relay:bookworm relay SUITE=bookworm"
+  "tutti/haproxy:bookworm haproxy SUITE=bookworm"
   "tutti/wordpress:php8.2-bookworm wordpress SUITE=bookworm"
   "tutti/wordpress:php8.4-trixie wordpress SUITE=trixie"
   "tutti/wordpress:broken wordpress SUITE=bookworm TUTTI_BROKEN=1"

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { intervalSchema, timeoutSchema, type CronDefaults } from './site/cron';
 import { parseMailRoute, type MailRoute, type SmarthostTls } from './site/mail';
+import { tlsConfig, type TlsConfig } from './tlsConfig';
 
 /**
  * Tutti's configuration: built once at an entry point (worker, CLI, scripts, tests) from
@@ -89,6 +90,8 @@ export interface TuttiConfig {
     /** How often the worker recomputes each site's backup age from the bucket. */
     refreshSeconds: number;
   };
+  /** HTTPS for every site (src/tlsConfig.ts). */
+  tls: TlsConfig;
 }
 
 const bool = (name: string) =>
@@ -214,6 +217,7 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
       address: parse('TUTTI_METRICS_ADDRESS', metricsAddress, '127.0.0.1:9464'),
       refreshSeconds: parse('TUTTI_METRICS_REFRESH_SECONDS', count('TUTTI_METRICS_REFRESH_SECONDS', 5, 86_400), '60'),
     },
+    tls: tlsConfig(get, parse, { port, bool, cron }, dataDir),
   };
 }
 

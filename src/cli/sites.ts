@@ -9,6 +9,9 @@ import { connectHostDb } from '../infra/mariadb';
 import { auditFor, getSite, listSites } from '../infra/registry';
 import type { CreateSiteResult } from '../../workflows/createSite';
 import type { Platform } from '../site/validate';
+import { describeCertificate } from './certs';
+import { getCertificate } from '../infra/certRegistry';
+import { httpsModeOf } from '../site/tls';
 import { CliError, printJson, table } from './output';
 import { stepProgress } from './progress';
 
@@ -85,15 +88,16 @@ export function registerSiteCommands(program: Command): void {
         const record = await getSite(db, slug);
         if (!record) throw new CliError(`site ${slug} does not exist; see tutti site list`);
         const audit = await auditFor(db, slug, 10);
+        const cert = await getCertificate(db, slug);
         const migration = await migrationOf(slug);
-        if (opts.json) return printJson({ ...record, operations: audit, ...(migration ? { migration } : {}) });
+        if (opts.json) return printJson({ ...record, certificate: cert ?? null, operations: audit, ...(migration ? { migration } : {}) });
         if (migration) process.stdout.write(`${describeStatus(migration)}${migration.stage === 'awaiting-approval' ? `
 → tutti approve ${slug}  |  tutti reject ${slug} --reason ...` : ''}
 
 `);
         const s = record.spec;
         process.stdout.write(
-          `site      ${s.slug} (${record.status})\ndomains   ${s.domains.join(', ')}\nplatform  ${s.platform}\nimage     ${s.image} ${record.imageId ?? ''}\nhost      ${s.host}\ncontainer ${record.activeContainer ?? '-'}\ncreated   ${record.createdAt}\n\n` +
+          `site      ${s.slug} (${record.status})\ndomains   ${s.domains.join(', ')}\nplatform  ${s.platform}\nimage     ${s.image} ${record.imageId ?? ''}\nhost      ${s.host}\ncontainer ${record.activeContainer ?? '-'}\nhttps     ${httpsModeOf(s)}${s.hsts ? ' + HSTS' : ''}, certificate ${describeCertificate(cert)}\ncreated   ${record.createdAt}\n\n` +
             table([['operation', 'started by', 'started', 'result', 'detail'], ...audit.map((a) => [String(a.operation), String(a.started_by), new Date(a.started_at as Date).toISOString(), String(a.result ?? 'running'), String(a.detail ?? '').slice(0, 60)])]),
         );
       } finally {

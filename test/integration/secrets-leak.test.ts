@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -32,6 +32,16 @@ function secretsOf(cfg: TuttiConfig, slug: string): Record<string, string> {
     if (existsSync(join(dir, f))) out[f] = readFileSync(join(dir, f), 'utf8').trim();
   }
   return out;
+}
+
+/** The site's TLS private key and the ACME account key: each base64 line of their PEM bodies, and each body whole. */
+function tlsKeys(cfg: TuttiConfig, slug: string): string[] {
+  const secrets = join(cfg.dataDir, 'secrets');
+  const pems = [readFileSync(join(secrets, 'tls', `${slug}.pem`), 'utf8'), ...readdirSync(join(secrets, 'acme')).filter((f) => f.endsWith('.key')).map((f) => readFileSync(join(secrets, 'acme', f), 'utf8'))];
+  return pems.flatMap((pem) => {
+    const body = /-----BEGIN PRIVATE KEY-----\n([\s\S]+?)\n-----END PRIVATE KEY-----/.exec(pem)![1]!;
+    return [body.replace(/\n/g, ''), ...body.split('\n').filter((l) => l.length >= 20)];
+  });
 }
 
 /** The values to look for: each secret, each salt of the salts file, the key inside CiviCRM's credential-key string. */
@@ -90,6 +100,7 @@ describe('secrets never leak', () => {
     const created = record(await startCreateSite(client, cfg, { domains: ['vault.example'], title: 'Vault Choir' }));
     await created.result();
     const beforeRotation = secretsOf(cfg, 'vault');
+    const keys = tlsKeys(cfg, 'vault'); // createSite issued its certificate
     await record(await startBackupSite(client, cfg, { site: 'vault' })).result();
     await record(await startRotateSiteSecrets(client, cfg, { site: 'vault', graceSeconds: 2 })).result();
     const afterRotation = secretsOf(cfg, 'vault');
@@ -114,8 +125,9 @@ describe('secrets never leak', () => {
     expect(cause.type).toBe('InstallFailed');
     expect(afterRotation.db_password).not.toBe(beforeRotation.db_password);
 
-    const secrets = [...new Set([...needles(beforeRotation), ...needles(afterRotation), ...needles(leaky)])];
-    expect(secrets.length).toBeGreaterThanOrEqual(16);
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    const secrets = [...new Set([...needles(beforeRotation), ...needles(afterRotation), ...needles(leaky), ...keys])];
+    expect(secrets.length).toBeGreaterThanOrEqual(22);
     expect(secrets.every((s) => s.length >= 20)).toBe(true);
 
     const places: Record<string, Buffer | string> = {};
