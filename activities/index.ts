@@ -1,6 +1,7 @@
 import { createBackupActivities } from './backups';
 import { createRestoreActivities } from './backupRestore';
 import { createBackupStoreActivities } from './backupStore';
+import { createCertificateActivities } from './certificates';
 import { createCronActivities } from './cron';
 import type { ActivityDeps } from './deps';
 import { createMigrateActivities } from './migrate';
@@ -16,12 +17,14 @@ export type { ActivityDeps } from './deps';
 
 /** Every activity, built from its dependencies; registered on both the shared and the host queue. */
 export function createActivities(deps: ActivityDeps) {
+  const routes = createRouteActivities(deps);
   return {
     ...createPlatformActivities(deps),
     ...createRegistryActivities(deps),
     ...createSiteActivities(deps),
     ...createSiteCheckActivities(deps),
-    ...createRouteActivities(deps),
+    ...routes,
+    ...createCertificateActivities(deps, routes.syncRoutes),
     ...createSecretActivities(deps),
     ...createCronActivities(deps),
     ...createUpgradeActivities(deps),

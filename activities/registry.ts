@@ -14,8 +14,8 @@ function currentRun(): { workflowId: string; runId: string } {
 export function createRegistryActivities(deps: ActivityDeps) {
   const { cfg } = deps;
   return classified({
-    async siteDefaults(): Promise<{ host: string; wordpressImage: string }> {
-      return { host: cfg.hostName, wordpressImage: cfg.defaults.wordpressImage };
+    async siteDefaults(): Promise<{ host: string; wordpressImage: string; drupalImage: string; drupalCivicrmImage: string }> {
+      return { host: cfg.hostName, ...cfg.defaults };
     },
 
     /** Claims slug and domains for this workflow run; another site's slug or domain fails non-retryably. */

@@ -1,5 +1,7 @@
 import { connectNetwork, inspectContainer } from '../src/infra/docker';
+import { challengesFor, listCertificates } from '../src/infra/certRegistry';
 import { listSites } from '../src/infra/registry';
+import { httpsModeOf } from '../src/site/tls';
 import { siteNames } from '../src/site/names';
 import { profileOf } from '../src/site/platforms';
 import { renderVcl, vclName, type Route } from '../src/site/vcl';
@@ -14,14 +16,25 @@ export function createRouteActivities(deps: ActivityDeps) {
 
   async function desiredVcl(host: string): Promise<{ vcl: string; routed: string[] }> {
     const routes: Route[] = [];
+    const certified = new Set((await listCertificates(deps.db())).filter((c) => c.notAfter && Date.parse(c.notAfter) > Date.now()).map((c) => c.slug));
     for (const site of await listSites(deps.db(), host)) {
       if (!site.activeContainer || site.status === 'deleting') continue;
       const info = await inspectContainer(docker, site.activeContainer);
       if (!info?.State.Running) continue; // a VCL naming a missing host would not compile
       await connectNetwork(docker, siteNames(cfg.prefix, site.spec.slug).network, varnish.container);
-      routes.push({ slug: site.spec.slug, domains: site.spec.domains, backendHost: site.activeContainer, healthPath: profileOf(site.spec.platform).healthPath });
+      const https = httpsModeOf(site.spec);
+      routes.push({
+        slug: site.spec.slug,
+        domains: site.spec.domains,
+        backendHost: site.activeContainer,
+        healthPath: profileOf(site.spec.platform).healthPath,
+        // only to a certificate that is live: a redirect to a failing handshake would take the site down
+        redirectToHttps: https === 'redirect' && certified.has(site.spec.slug),
+        hsts: https !== 'off' && !!site.spec.hsts && certified.has(site.spec.slug),
+      });
     }
-    return { vcl: renderVcl(routes), routed: routes.map((r) => r.slug) };
+    const vcl = renderVcl(routes, { challenges: await challengesFor(deps.db(), host), httpsPort: cfg.tls.httpsPort });
+    return { vcl, routed: routes.map((r) => r.slug) };
   }
 
   async function sync(host: string): Promise<{ vcl: string; routed: string[] }> {

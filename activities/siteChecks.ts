@@ -1,5 +1,6 @@
 import { exec } from '../src/infra/dockerExec';
-import { httpGet } from '../src/infra/wait';
+import { httpGet, httpsGetThroughTerminator } from '../src/infra/wait';
+import { httpsModeOf } from '../src/site/tls';
 import { FailureType } from '../src/site/errors';
 import { describeAnswer, describeExpectation, pageShows, pageTitle, titleText, type PageExpectation } from '../src/site/pageCheck';
 import { profileOf } from '../src/site/platforms';
@@ -40,7 +41,9 @@ export function createSiteCheckActivities(deps: ActivityDeps) {
       await pollUntil(
         { what: `http://${spec.domains[0]}${p} through Varnish`, expected: describeExpectation(expect, p), deadlineMs: timeoutMs, intervalMs: 300, type: FailureType.RouteCheckFailed, step: `checking http://${spec.domains[0]}${p} through Varnish` },
         async (signal) => {
-          const r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}${p}`, spec.domains[0], 10_000, signal);
+          let r = await httpGet(`http://127.0.0.1:${cfg.varnish.httpPort}${p}`, spec.domains[0], 10_000, signal);
+          // a site with https: redirect and a live certificate answers HTTP with 301: check it where it redirects to
+          if (r.status === 301 && httpsModeOf(spec) === 'redirect') r = await httpsGetThroughTerminator(cfg.tls.httpsPort, spec.domains[0]!, p);
           return judge(expect, r.status, r.body);
         },
       );

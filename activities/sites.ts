@@ -134,9 +134,23 @@ export function createSiteActivities(deps: ActivityDeps) {
       for (const argv of profile.install(spec, { user: 'admin', email: `admin@${spec.domains[0]}` })) {
         const r = await heartbeatWhile(`install: ${argv.slice(0, 3).join(' ')}`, exec(docker, container, argv, { user: profile.execUser, timeoutMs: 600_000 }));
         if (r.exitCode !== 0) {
-          throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv[0]} ${argv[2] ?? ''} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
+          throw ApplicationFailure.nonRetryable(`install of ${spec.slug} failed (${argv.slice(0, 3).filter((a) => !a.startsWith('-')).join(' ')} exited ${r.exitCode}): ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.InstallFailed);
         }
       }
+    },
+
+    /** Runs the platform's checks in a container (Drupal: drush status bootstraps, cv api4 answers); returns one line per check. */
+    async checkPlatform(spec: SiteSpec, container: string): Promise<string[]> {
+      const profile = profileOf(spec.platform);
+      const lines: string[] = [];
+      for (const argv of profile.checks()) {
+        const r = await heartbeatWhile(`check: ${argv.slice(0, 2).join(' ')}`, exec(docker, container, argv, { user: profile.execUser, timeoutMs: 300_000 }));
+        if (r.exitCode !== 0) {
+          throw ApplicationFailure.nonRetryable(`platform check ${argv.slice(0, 2).join(' ')} in ${container} exited ${r.exitCode}: ${tailOf(`${r.stdout}\n${r.stderr}`, 3)}`, FailureType.ContainerUnhealthy);
+        }
+        lines.push(`${argv.slice(0, 2).join(' ')}: ${tailOf(r.stdout, 1)}`);
+      }
+      return lines;
     },
 
     /** Removes one web container (e.g. the old color after an upgrade). */

@@ -141,7 +141,11 @@ async function main(): Promise<void> {
   const client = await testClient(cfg);
   const rows: Row[] = [];
   try {
-    for (const mb of sizes) rows.push(await measure(cfg, client, worker, mb, `bench${mb}`));
+    for (const mb of sizes) {
+      rows.push(await measure(cfg, client, worker, mb, `bench${mb}`));
+      // each size's figures as soon as they exist: a run cut short still leaves them
+      if (rows.length < sizes.length) report(rows.slice(-1));
+    }
   } finally {
     await worker.stop();
     await client.connection.close();

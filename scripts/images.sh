@@ -24,10 +24,17 @@ DERIVED=(
   "tutti/mariadb:10.11 mariadb SUITE=bookworm"
   "tutti/varnish:7 varnish SUITE=bookworm"
   "tutti/relay:bookworm relay SUITE=bookworm"
+  "tutti/haproxy:bookworm haproxy SUITE=bookworm"
   "tutti/wordpress:php8.2-bookworm wordpress SUITE=bookworm"
   "tutti/wordpress:php8.4-trixie wordpress SUITE=trixie"
   "tutti/wordpress:broken wordpress SUITE=bookworm TUTTI_BROKEN=1"
+  "tutti/drupal:10.2-php8.2-bookworm drupal SUITE=bookworm CODEBASE=drupal-10.2.12-drush-13.3.0 DRUPAL_VERSION=~10.2.0"
+  "tutti/drupal:10.3-php8.2-bookworm drupal SUITE=bookworm CODEBASE=drupal-10.3.7-drush-13.3.0 DRUPAL_VERSION=~10.3.0"
+  "tutti/drupal-civicrm:10.3-6.5-php8.2-bookworm drupal SUITE=bookworm CODEBASE=drupal-10.3.7-civicrm-6.5 CV=cv DRUPAL_VERSION=~10.3.0 CIVICRM_VERSION=6.5"
 )
+
+# shellcheck source=scripts/images-codebases.sh
+. "$ROOT/scripts/images-codebases.sh"
 
 die() {
   echo "images.sh: $*" >&2
@@ -199,15 +206,20 @@ context_hash() {
       done
     )
     printf 'arg %s\n' "$@"
+    staged_hash_lines "$@"
   } | sha256_of_stdin
 }
 
 ensure_derived() {
   local image="$1" dir="$2"
   shift 2
-  local context="$ROOT/images/$dir" suite="" arg hash start log
+  local context="$ROOT/images/$dir" suite="" arg hash start log staged=0
   local build_args=()
   for arg in "$@"; do
+    if is_staged_arg "$arg"; then
+      staged=1
+      continue
+    fi
     build_args+=(--build-arg "$arg")
     [ "${arg%%=*}" = SUITE ] && suite="${arg#*=}"
   done
@@ -219,6 +231,10 @@ ensure_derived() {
   fi
   log="$CACHE_DIR/logs/$(echo "$image" | tr '/:' '__').log"
   start=$SECONDS
+  if [ "$staged" = 1 ]; then
+    stage_context "$context" "$CACHE_DIR/contexts/$(echo "$image" | tr '/:' '__')" "$@"
+    context="$CACHE_DIR/contexts/$(echo "$image" | tr '/:' '__')"
+  fi
   if ! DOCKER_BUILDKIT=0 docker build --network host --pull=false \
     --label tutti.managed=true --label "tutti.context-hash=$hash" \
     "${build_args[@]}" -t "$image" "$context" >"$log" 2>&1; then
@@ -261,33 +277,23 @@ ensure() {
 }
 
 # A suite's base image (when wanted, or needed by a wanted image), then its wanted derived
-# images: the first image of each build context in parallel, then the others of that context,
-# which reuse the first one's layers.
+# images one after the other: builds from one base side by side each make their own copy of
+# the steps they share, and a later build's cache lookup can follow the wrong copy and miss
+# (wordpress:broken rebuilt php8.2's packages for minutes instead of reusing them).
 ensure_suite() {
-  local suite="$1" entry arg first=() again=() seen=" " key
+  local suite="$1" entry arg mine=()
   for entry in "${DERIVED[@]}"; do
     # shellcheck disable=SC2086
     set -- $entry
     wanted "$1" || continue
-    for arg in "${@:3}"; do [ "$arg" = "SUITE=$suite" ] && break; done
-    [ "$arg" = "SUITE=$suite" ] || continue
-    key="$2/$suite"
-    if [[ $seen == *" $key "* ]]; then again+=("$entry"); else first+=("$entry"); seen+="$key "; fi
+    for arg in "${@:3}"; do [ "$arg" = "SUITE=$suite" ] && mine+=("$entry"); done
   done
-  wanted "tutti/base:$suite" || [ ${#first[@]} -gt 0 ] || return 0
+  wanted "tutti/base:$suite" || [ ${#mine[@]} -gt 0 ] || return 0
   ensure_base "$suite"
-  build_wave "${first[@]}"
-  build_wave "${again[@]}"
-}
-
-build_wave() {
-  local entry pids=() pid failed=0
-  for entry in "$@"; do
+  for entry in "${mine[@]}"; do
     # shellcheck disable=SC2086
-    ensure_derived $entry & pids+=($!)
+    ensure_derived $entry
   done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  return "$failed"
 }
 
 case "${1:-}" in

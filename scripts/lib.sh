@@ -5,6 +5,7 @@ TEMPORAL_CLI_VERSION=v1.5.1
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # The newest go directive of the two modules (the Temporal CLI v1.5.1 says go 1.25.0).
 GO_MIN=1.25
+PEBBLE_VERSION=v2.10.3
 
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
@@ -44,6 +45,7 @@ HOST_TOOLS=(
   "debootstrap debootstrap the base images (scripts/images.sh)"
   "zstd zstd .zst migration sources, the Drupal fixtures, and the scan of zstd backups (Node 20 zlib has no zstd)"
   "/etc/ssl/certs/ca-certificates.crt ca-certificates go install over https"
+  "openssl openssl the listener certificate of the dev/test Pebble (src/platform/pebble.ts)"
 )
 
 apt_install() {
@@ -154,6 +156,9 @@ ensure_toolchain() {
   local pids=() pid failed=0
   ensure_go_tool temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" & pids+=($!)
   ensure_go_tool minio "github.com/minio/minio@$MINIO_VERSION" & pids+=($!)
+  # the ACME server of the dev and test platforms, and the DNS server it resolves site domains with
+  ensure_go_tool pebble "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION" & pids+=($!)
+  ensure_go_tool pebble-challtestsrv "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION" & pids+=($!)
   scripts/images.sh ensure & pids+=($!)
   (ensure_node_modules && ensure_build) || failed=1
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done

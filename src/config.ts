@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { intervalSchema, timeoutSchema, type CronDefaults } from './site/cron';
 import { parseMailRoute, type MailRoute, type SmarthostTls } from './site/mail';
+import { tlsConfig, type TlsConfig } from './tlsConfig';
 
 /**
  * Tutti's configuration: built once at an entry point (worker, CLI, scripts, tests) from
@@ -39,7 +40,7 @@ export interface TuttiConfig {
     forcePathStyle: boolean;
     minioPort: number;
   };
-  defaults: { wordpressImage: string };
+  defaults: { wordpressImage: string; drupalImage: string; drupalCivicrmImage: string };
   /** Migrated sites wait for approval on `<slug>.<stagingDomain>`. */
   migrate: { stagingDomain: string };
   /** Nightly fleet backup and retention (see workflows/fleetBackup.ts). */
@@ -89,6 +90,8 @@ export interface TuttiConfig {
     /** How often the worker recomputes each site's backup age from the bucket. */
     refreshSeconds: number;
   };
+  /** HTTPS for every site (src/tlsConfig.ts). */
+  tls: TlsConfig;
 }
 
 const bool = (name: string) =>
@@ -193,6 +196,8 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
     },
     defaults: {
       wordpressImage: get('TUTTI_DEFAULT_WORDPRESS_IMAGE', 'tutti/wordpress:php8.2-bookworm'),
+      drupalImage: get('TUTTI_DEFAULT_DRUPAL_IMAGE', 'tutti/drupal:10.3-php8.2-bookworm'),
+      drupalCivicrmImage: get('TUTTI_DEFAULT_DRUPAL_CIVICRM_IMAGE', 'tutti/drupal-civicrm:10.3-6.5-php8.2-bookworm'),
     },
     migrate: {
       stagingDomain: parse('TUTTI_STAGING_DOMAIN', z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lowercase domain such as staging.example.org'), 'staging.tutti.test'),
@@ -212,6 +217,7 @@ export function loadConfig(env: Env = process.env): TuttiConfig {
       address: parse('TUTTI_METRICS_ADDRESS', metricsAddress, '127.0.0.1:9464'),
       refreshSeconds: parse('TUTTI_METRICS_REFRESH_SECONDS', count('TUTTI_METRICS_REFRESH_SECONDS', 5, 86_400), '60'),
     },
+    tls: tlsConfig(get, parse, { port, bool, cron }, dataDir),
   };
 }
 
@@ -267,6 +273,7 @@ function cronConfig(parse: Parse): TuttiConfig['cron'] {
     intervalSeconds: {
       // CiviMail and scheduled reminders want minutes; WordPress's own events are hourly at most, but scheduled posts want minutes too.
       'drupal-civicrm': parse('TUTTI_CRON_INTERVAL_CIVICRM', intervalSchema, '5m'),
+      drupal: parse('TUTTI_CRON_INTERVAL_DRUPAL', intervalSchema, '1h'),
       wordpress: parse('TUTTI_CRON_INTERVAL_WORDPRESS', intervalSchema, '10m'),
     },
     timeoutSeconds: parse('TUTTI_CRON_TIMEOUT', timeoutSchema, '15m'),

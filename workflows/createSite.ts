@@ -2,6 +2,7 @@ import { CancellationScope, isCancellation, log, patched, setCurrentDetails } fr
 import { createSiteInputSchema, resolveSiteSpec, slugFromDomain, type CreateSiteInput, type SiteSpec } from '../src/site/spec';
 import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart } from './common';
 import { hostActivities, sharedActivities } from './hostActivities';
+import { issueSiteCertificate, TLS_PATCH } from './certificateStep';
 
 export interface CreateSiteResult {
   slug: string;
@@ -56,12 +57,13 @@ export async function createSite(rawInput: CreateSiteInput): Promise<CreateSiteR
     step('checking the site through Varnish');
     await host.checkSiteAnswers(spec, { title: spec.title });
     await registry.setSiteState(spec.slug, { status: 'active' });
+    const tls = patched(TLS_PATCH) ? await issueSiteCertificate(spec, step) : 'https off';
     if (patched(CRON_SCHEDULE_PATCH)) {
       step('creating the cron schedule');
       await registry.ensureCronSchedule(spec.slug);
     }
     step('active');
-    await registry.auditEnd('completed', `created with ${spec.image}`);
+    await registry.auditEnd('completed', `created with ${spec.image}; ${tls}`);
     return { slug: spec.slug, domains: spec.domains, url: `http://${spec.domains[0]}/`, host: spec.host, image: spec.image, imageId: web.imageId, container: web.name };
   } catch (err) {
     step(`failed: ${errorMessage(err)}; removing what was made`);
@@ -83,6 +85,7 @@ export async function removeSite(spec: Pick<SiteSpec, 'slug' | 'host'>, host: Re
   if (patched(CRON_SCHEDULE_PATCH)) await registry.removeCronSchedule(spec.slug);
   await registry.setSiteState(spec.slug, { status: 'deleting', activeContainer: null });
   await host.syncRoutes(spec.host);
+  if (patched(TLS_PATCH)) await host.removeCertificate(spec.slug);
   const removed = await host.removeSiteResources(spec.slug);
   await registry.forgetSite(spec.slug);
   return removed;

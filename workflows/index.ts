@@ -11,3 +11,4 @@ export { restoreSite } from './restoreSite';
 export { fleetBackup } from './fleetBackup';
 export { verifyBackup } from './verifyBackup';
 export { migrateSite } from './migrateSite';
+export { renewCertificates } from './renewCertificates';

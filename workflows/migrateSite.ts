@@ -1,10 +1,11 @@
-import { CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, setCurrentDetails, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, setCurrentDetails, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import { ActivityCancellationType, ApplicationFailure } from '@temporalio/common';
 import { describeSource, migrateSiteInputSchema, rejectArgsSchema, stagingDomainOf, type ApproveArgs, type MigrateSiteInput, type MigrationStage, type MigrationStatus, type RejectArgs } from '../src/migrate/input';
 import { FailureType } from '../src/site/errors';
 import { resolveSiteSpec, slugFromDomain, type SiteSpec } from '../src/site/spec';
 import { errorMessage, HOST_STEP, REGISTRY, requireSiteWorkflowId, tagRun, validated, recordStart, refused } from './common';
 import { removeSite } from './createSite';
+import { issueSiteCertificate, TLS_PATCH } from './certificateStep';
 import { hostActivities, sharedActivities } from './hostActivities';
 
 export const migrationStatusQuery = defineQuery<MigrationStatus>('migrationStatus');
@@ -99,7 +100,8 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
   const stagingDomain = input.stagingDomain ?? stagingDomainOf(slug, await shared.stagingBase());
   // The table prefix is the dump's: known once it is inspected, before anything is created.
   let production: SiteSpec = resolveSiteSpec({ ...input, slug, host: undefined }, defaults);
-  let staging: SiteSpec = { ...production, domains: [stagingDomain] };
+  // the staging name gets no certificate: production's is requested at cutover, after approval
+  let staging: SiteSpec = { ...production, domains: [stagingDomain], https: 'off' };
   status.stagingUrl = `http://${stagingDomain}/`;
   tagRun({ site: slug, domains: [...input.domains, stagingDomain], host: production.host, operation: 'migrateSite', stage: 'inspecting' });
   await recordStart({ slug, operation: 'migrateSite', requestedBy: input.requestedBy });
@@ -183,6 +185,7 @@ export async function migrateSite(rawInput: MigrateSiteInput): Promise<MigrateSi
     await host.checkSiteAnswers(production, { title: prod.title });
     await host.removeWebContainer(slug, blue.name);
     await registry.setSiteState(slug, { status: 'active' });
+    if (patched(TLS_PATCH)) await issueSiteCertificate(production, (what) => stage('cutting-over', what));
     await registry.ensureCronSchedule(slug);
     tagRun({ operation: 'migrateSite', stage: 'live' });
     stage('live', `live at http://${production.domains[0]}/`);

@@ -27,7 +27,12 @@ export interface RestoreResult {
   seconds: number;
   /** In place: the backup of the live site taken just before (reason pre-restore), if any. */
   safetyBackup: string | null;
+  /** What the platform's checks reported in the restored container (Drupal: drush status, cv api4). */
+  checks?: string[];
 }
+
+/** Runs started before restores ran the platform's checks replay without them. */
+const PLATFORM_CHECKS_PATCH = 'restore-platform-checks';
 
 /**
  * Restores a backup. The backup is verified (manifest, objects and sizes) before anything is
@@ -99,6 +104,7 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest, safetyBackup
     step(spec.slug, `starting ${newContainer} on generation ${next}`);
     const web = await host.ensureWebContainer(spec, color, spec.image, next);
     await host.waitWebHealthy(spec, web.name);
+    const checks = patched(PLATFORM_CHECKS_PATCH) ? await host.checkPlatform(spec, web.name) : undefined;
     step(spec.slug, `switching the route to ${web.name}`);
     await registry.setSiteState(spec.slug, { activeContainer: web.name, generation: next, imageId: web.imageId, spec });
     switched = true;
@@ -107,7 +113,7 @@ async function restoreInPlace(site: SiteRecord, manifest: Manifest, safetyBackup
     step(spec.slug, `answering from generation ${next}; removing generation ${live}`);
     if (oldContainer && oldContainer !== web.name) await host.removeWebContainer(spec.slug, oldContainer);
     await host.removeGeneration(spec.slug, live);
-    return { site: spec.slug, mode: 'in-place', url: `http://${spec.domains[0]}/`, generation: next, container: web.name, rows: db.rows, files: files.entries, safetyBackup: safety };
+    return { site: spec.slug, mode: 'in-place', url: `http://${spec.domains[0]}/`, generation: next, container: web.name, rows: db.rows, files: files.entries, safetyBackup: safety, ...(checks ? { checks } : {}) };
   } catch (err) {
     step(spec.slug, `restore failed (${errorMessage(err)}); the live generation ${live} stays`);
     await CancellationScope.nonCancellable(async () => {
@@ -160,12 +166,13 @@ async function restoreAsNewSite(slug: string, manifest: Manifest, to: string | u
     step(slug, `starting the web container from ${spec.image}`);
     const web = await host.ensureWebContainer(spec, 'blue', spec.image, 1);
     await host.waitWebHealthy(spec, web.name);
+    const checks = patched(PLATFORM_CHECKS_PATCH) ? await host.checkPlatform(spec, web.name) : undefined;
     await registry.setSiteState(slug, { activeContainer: web.name, imageId: web.imageId });
     await host.syncRoutes(spec.host);
     step(slug, 'checking the site through Varnish');
     await host.checkSiteAnswers(spec, await expectedAnswer(spec, web.name, manifest));
     await registry.setSiteState(slug, { status: 'active' });
-    return { site: slug, mode: 'new-site', url: `http://${spec.domains[0]}/`, generation: 1, container: web.name, rows: db.rows, files: files.entries, safetyBackup: null };
+    return { site: slug, mode: 'new-site', url: `http://${spec.domains[0]}/`, generation: 1, container: web.name, rows: db.rows, files: files.entries, safetyBackup: null, ...(checks ? { checks } : {}) };
   } catch (err) {
     step(slug, `restore failed (${errorMessage(err)}); removing what was made`);
     await CancellationScope.nonCancellable(() => removeSite(spec, hostActivities(spec.host, HOST_STEP), registry));

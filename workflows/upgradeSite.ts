@@ -46,8 +46,8 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     await host.waitWebHealthy(spec, green);
     step('running the platform update commands');
     dbTouched = true;
-    await host.runUpdateSteps(spec, green, input.extraUpdateSteps);
-    step('checking the new container directly');
+    const updateSteps = await host.runUpdateSteps(spec, green, input.extraUpdateSteps);
+    step(`update commands done: ${updateSteps.join('; ')}; checking the new container directly`);
     await host.checkWebDirect(spec, green, live);
     step('switching the route to the new container');
     const upgraded: SiteSpec = { ...spec, image: input.image };
@@ -61,7 +61,7 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     await host.removeGeneration(spec.slug, snapshotGeneration);
     step(`upgraded to ${input.image}`);
     await registry.auditEnd('completed', `${previous.image} → ${input.image}`);
-    return { slug: spec.slug, outcome: 'upgraded', image: input.image, imageId: newImageId, previousImageId: previous.imageId, backupId: backup.backupId };
+    return { slug: spec.slug, outcome: 'upgraded', image: input.image, imageId: newImageId, previousImageId: previous.imageId, backupId: backup.backupId, updateSteps };
   } catch (err) {
     const failure = errorMessage(err);
     step(`failed: ${failure}; rolling back`);

@@ -47,7 +47,7 @@ export async function verifyBackup(rawInput: VerifyBackupInput): Promise<VerifyR
       args: [{ site: input.site, backupId, to: drill.domain, slug: drill.slug, requestedBy: `verifyBackup ${workflowInfo().workflowId}` }],
     });
     const seconds = Math.round((Date.now() - started) / 100) / 10;
-    result = { site: input.site, backupId, ok: true, restoreSeconds: seconds, detail: `restored in ${seconds} s: ${restored.rows} rows and ${restored.files} files match the manifest; ${drill.domain} answered through Varnish` };
+    result = { site: input.site, backupId, ok: true, restoreSeconds: seconds, detail: `restored in ${seconds} s: ${restored.rows} rows and ${restored.files} files match the manifest; ${drill.domain} answered through Varnish${restored.checks?.length ? `; ${restored.checks.join('; ')}` : ''}` };
   } catch (err) {
     result = { site: input.site, backupId, ok: false, restoreSeconds: null, detail: `restore drill failed: ${innermostMessage(err)}` };
   }

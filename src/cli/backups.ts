@@ -1,3 +1,7 @@
+import { listCertificates } from '../infra/certRegistry';
+import { certificateAttention } from '../site/tls';
+import { connectHostDb } from '../infra/mariadb';
+import { listSites } from '../infra/registry';
 import type { Command } from 'commander';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type TuttiConfig } from '../config';
@@ -118,10 +122,10 @@ export function registerBackupCommands(program: Command): void {
 }
 
 async function printReport(client: Client, cfg: TuttiConfig, json: boolean): Promise<void> {
-  const [last, live] = await Promise.all([lastFleetRun(client), liveBackupStatus(cfg)]);
-  const attention = live.stale.length > 0 || (last?.report?.failed.length ?? 0) > 0;
+  const [last, live, certs] = await Promise.all([lastFleetRun(client), liveBackupStatus(cfg), certificateTrouble(cfg)]);
+  const attention = live.stale.length > 0 || (last?.report?.failed.length ?? 0) > 0 || certs.length > 0;
   if (json) {
-    printJson({ lastFleetRun: last ?? null, now: live });
+    printJson({ lastFleetRun: last ?? null, now: live, certificates: certs });
     if (attention) throw new CliError('backups need attention', 2);
     return;
   }
@@ -137,6 +141,19 @@ async function printReport(client: Client, cfg: TuttiConfig, json: boolean): Pro
   }
   out.push(live.stale.length ? `sites without a good backup in ${cfg.backup.staleAfterHours} h (checked now):` : `every site (${live.sites.length}) has a good backup younger than ${cfg.backup.staleAfterHours} h`);
   for (const s of live.stale) out.push(`  ${s.site}: ${s.newestGood ? `newest good ${s.newestGood} (${s.ageHours} h old)` : 'no good backup at all'}`);
+  if (certs.length) out.push('certificates needing attention (checked now):');
+  for (const c of certs) out.push(`  ${c.site}: ${c.problem}`);
   process.stdout.write(out.join('\n') + '\n');
   if (attention) throw new CliError('backups need attention', 2);
+}
+
+/** HTTPS sites whose certificate is missing, failing to renew or about to end (src/site/tls.ts). */
+async function certificateTrouble(cfg: TuttiConfig): Promise<{ site: string; problem: string }[]> {
+  const db = connectHostDb(cfg);
+  try {
+    const sites = (await listSites(db)).filter((s) => s.status === 'active').map((s) => s.spec);
+    return certificateAttention(sites, await listCertificates(db), new Date());
+  } finally {
+    await db.end();
+  }
 }

@@ -36,6 +36,7 @@ function printStatus(s: CronStatus): void {
     `next run   ${s.nextRun ?? '-'}`,
     `last run   ${runLine(s.lastRun)}`,
     ...(s.lastRun?.detail ? [`result     ${s.lastRun.detail.split('\n').join('\n           ')}`] : []),
+    ...(s.lastRun?.commands ?? []).map((c, i) => `${i ? '          ' : 'commands  '} ${c.command}: ${c.outcome} (exit ${c.exitCode}, ${c.seconds} s)`),
     `running    ${s.running.join(', ') || '-'}`,
     `runs       ${s.runsStarted} started, ${s.skipped} skipped (previous still running), ${s.missed} missed (Temporal down)`,
   ];

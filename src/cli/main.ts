@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { registerBackupCommands } from './backups';
+import { registerCertCommands } from './certs';
 import { registerCronCommands } from './cron';
 import { validateCommandLine } from './guard';
 import { registerMigrateCommands } from './migrate';
@@ -24,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
   registerSecretCommands(program);
   registerCronCommands(program);
   registerUpgradeCommands(program);
+  registerCertCommands(program);
   await program.parseAsync(argv);
 }
 

@@ -4,7 +4,7 @@ import { connectClient } from '../client/connect';
 import { failureLine } from '../client/follow';
 import { approveMigration, rejectMigration, startMigrateSite } from '../client/migrate';
 import type { MigrationStatus } from '../migrate/input';
-import type { MigrationSource } from '../site/validate';
+import type { MigrationSource, Platform } from '../site/validate';
 import { CliError, printJson } from './output';
 
 /** `--db /abs/dump.sql.gz`, `--db s3://bucket/key`, `--db http://127.0.0.1:8000/dump.sql`. */
@@ -32,12 +32,12 @@ export function registerMigrateCommands(program: Command): void {
     .description('import an existing site (DB dump + files archive) on a staging hostname; it goes live on <domain> after tutti approve')
     .requiredOption('--db <source>', 'dump (.sql, .sql.gz, .sql.zst): absolute path on the Docker host, s3://bucket/key or http://127.0.0.1/...')
     .requiredOption('--files <source>', 'files archive (.tar, .tar.gz) of wp-content (or of a WordPress root)')
-    .option('--platform <platform>', 'wordpress or drupal-civicrm', 'wordpress')
+    .option('--platform <platform>', 'wordpress, drupal or drupal-civicrm', 'wordpress')
     .option('--image <ref>', 'web image (default: the platform default)')
     .option('--slug <slug>', 'short name (default: from the first domain)')
     .option('--title <title>', 'title to look for when the site is checked (default: its blogname)')
     .option('--json', 'machine-readable output')
-    .action(async (domains: string[], opts: { db: string; files: string; platform: 'wordpress' | 'drupal-civicrm'; image?: string; slug?: string; title?: string; json?: boolean }) => {
+    .action(async (domains: string[], opts: { db: string; files: string; platform: Platform; image?: string; slug?: string; title?: string; json?: boolean }) => {
       const cfg = loadConfig(process.env);
       const client = await connectClient(cfg);
       try {

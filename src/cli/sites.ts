@@ -8,6 +8,10 @@ import { describeStatus } from './migrate';
 import { connectHostDb } from '../infra/mariadb';
 import { auditFor, getSite, listSites } from '../infra/registry';
 import type { CreateSiteResult } from '../../workflows/createSite';
+import type { Platform } from '../site/validate';
+import { describeCertificate } from './certs';
+import { getCertificate } from '../infra/certRegistry';
+import { httpsModeOf } from '../site/tls';
 import { CliError, printJson, table } from './output';
 import { stepProgress } from './progress';
 
@@ -19,13 +23,13 @@ export function registerSiteCommands(program: Command): void {
     .command('create <domain...>')
     .description('create a site answering on the given domain(s); the first is the primary one')
     .option('--slug <slug>', 'short name (default: from the first domain)')
-    .option('--platform <platform>', 'wordpress or drupal-civicrm', 'wordpress')
+    .option('--platform <platform>', 'wordpress, drupal or drupal-civicrm', 'wordpress')
     .option('--image <ref>', 'web image (default: the platform default)')
     .option('--title <title>', 'site title (default: the domain)')
     .option('--host <name>', 'Docker host (default: this one)')
     .option('--wait', 'follow progress and exit non-zero on failure')
     .option('--json', 'machine-readable output')
-    .action(async (domains: string[], opts: { slug?: string; platform: 'wordpress' | 'drupal-civicrm'; image?: string; title?: string; host?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (domains: string[], opts: { slug?: string; platform: Platform; image?: string; title?: string; host?: string; wait?: boolean; json?: boolean }) => {
       const cfg = loadConfig(process.env);
       const client = await connectClient(cfg);
       try {
@@ -84,15 +88,16 @@ export function registerSiteCommands(program: Command): void {
         const record = await getSite(db, slug);
         if (!record) throw new CliError(`site ${slug} does not exist; see tutti site list`);
         const audit = await auditFor(db, slug, 10);
+        const cert = await getCertificate(db, slug);
         const migration = await migrationOf(slug);
-        if (opts.json) return printJson({ ...record, operations: audit, ...(migration ? { migration } : {}) });
+        if (opts.json) return printJson({ ...record, certificate: cert ?? null, operations: audit, ...(migration ? { migration } : {}) });
         if (migration) process.stdout.write(`${describeStatus(migration)}${migration.stage === 'awaiting-approval' ? `
 → tutti approve ${slug}  |  tutti reject ${slug} --reason ...` : ''}
 
 `);
         const s = record.spec;
         process.stdout.write(
-          `site      ${s.slug} (${record.status})\ndomains   ${s.domains.join(', ')}\nplatform  ${s.platform}\nimage     ${s.image} ${record.imageId ?? ''}\nhost      ${s.host}\ncontainer ${record.activeContainer ?? '-'}\ncreated   ${record.createdAt}\n\n` +
+          `site      ${s.slug} (${record.status})\ndomains   ${s.domains.join(', ')}\nplatform  ${s.platform}\nimage     ${s.image} ${record.imageId ?? ''}\nhost      ${s.host}\ncontainer ${record.activeContainer ?? '-'}\nhttps     ${httpsModeOf(s)}${s.hsts ? ' + HSTS' : ''}, certificate ${describeCertificate(cert)}\ncreated   ${record.createdAt}\n\n` +
             table([['operation', 'started by', 'started', 'result', 'detail'], ...audit.map((a) => [String(a.operation), String(a.started_by), new Date(a.started_at as Date).toISOString(), String(a.result ?? 'running'), String(a.detail ?? '').slice(0, 60)])]),
         );
       } finally {

@@ -93,6 +93,8 @@ export interface CronRunSummary {
   outcome?: SiteCronResult['outcome'];
   /** Why it was skipped, or the failure message with the output's tail. */
   detail?: string;
+  /** A completed run's commands (Drupal: drush cron; CiviCRM: its scheduled jobs), each with how it ended. */
+  commands?: { command: string; exitCode: number; seconds: number; outcome: string }[];
 }
 
 export interface CronStatus {
@@ -142,6 +144,7 @@ export async function summarizeRun(client: Client, workflowId: string, runId: st
     const result = (await handle.result()) as SiteCronResult;
     summary.outcome = result.outcome;
     summary.detail = result.reason;
+    summary.commands = result.commands.map(({ command, exitCode, seconds, outcome }) => ({ command, exitCode, seconds, outcome }));
   } else if (desc.status.name === 'FAILED') {
     summary.outcome = 'failed';
     summary.detail = await handle.result().then(() => undefined, (err: unknown) => (err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err)));

@@ -1,6 +1,7 @@
 import type mysql from 'mysql2/promise';
 import type { TuttiConfig } from '../config';
 import type { SiteSpec } from '../site/spec';
+import { CERT_SCHEMA } from './certRegistry';
 import { connectHostDb, type Db } from './mariadb';
 
 /**
@@ -46,7 +47,7 @@ const SCHEMA = [
 ];
 
 export async function createRegistrySchema(db: Db): Promise<void> {
-  for (const stmt of SCHEMA) await db.query(stmt);
+  for (const stmt of [...SCHEMA, ...CERT_SCHEMA]) await db.query(stmt);
 }
 
 /** For `npm run up`: connects as root with the stored password and creates the schema if missing. */

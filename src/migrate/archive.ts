@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { TarBlockReader, type TarHeader } from '../infra/tarBlocks';
+import type { Platform } from '../site/validate';
 
 /** Limits a files archive is held to while it streams past. */
 export interface ArchiveLimits {
@@ -183,6 +184,6 @@ function parsePax(data: string): { key: string; value: string }[] {
 }
 
 /** Absolute symlink targets a platform's own exports carry (into the image's read-only code), never into data. */
-export function codeLinkPrefixes(platform: 'wordpress' | 'drupal-civicrm'): string[] {
+export function codeLinkPrefixes(platform: Platform): string[] {
   return platform === 'wordpress' ? ['/usr/share/wordpress/wp-content/'] : [];
 }

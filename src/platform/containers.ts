@@ -7,6 +7,7 @@ import type { SecretStore } from '../infra/secrets';
 import { waitUntil } from '../infra/wait';
 import { MARIADB_ROOT_PASSWORD, platformLabels, platformNames } from '../site/names';
 import { PlatformError } from './processes';
+import { VARNISH_TLS_LISTENER, VARNISH_TLS_PORT } from '../site/tls';
 
 export type ContainerOutcome = 'already-running' | 'started' | 'created';
 
@@ -51,6 +52,10 @@ export async function ensureMariadbServer(docker: Docker, cfg: TuttiConfig, secr
   }
 }
 
+const LISTENERS_LABEL = 'tutti.varnish-listeners';
+/** Beside plain HTTP on :80, the terminator's listener: PROXY protocol, so VCL knows a request came over HTTPS. */
+const VARNISH_LISTENERS = ['-a', `${VARNISH_TLS_LISTENER}=:${VARNISH_TLS_PORT},PROXY`];
+
 /** The host's Varnish, published on loopback at the configured HTTP port. */
 export async function ensureVarnishServer(docker: Docker, cfg: TuttiConfig): Promise<{ outcome: ContainerOutcome | 'recreated' }> {
   const names = platformNames(cfg.prefix);
@@ -58,7 +63,9 @@ export async function ensureVarnishServer(docker: Docker, cfg: TuttiConfig): Pro
   let before: 'running' | 'stopped' | 'absent' | 'outdated' = await stateOf(docker, names.varnishContainer);
   // Varnish holds no state the registry cannot rebuild, so a newer image replaces it; routes are synced after.
   const current = await imageId(docker, cfg.varnish.image);
-  if (before !== 'absent' && current && (await inspectContainer(docker, names.varnishContainer))?.Image !== current) {
+  const existing = before !== 'absent' ? await inspectContainer(docker, names.varnishContainer) : undefined;
+  // a Varnish from before the TLS terminator lacks its PROXY listener: replaced like an outdated image
+  if (existing && ((current && existing.Image !== current) || existing.Config.Labels?.[LISTENERS_LABEL] !== VARNISH_LISTENERS.join(' '))) {
     await removeContainer(docker, names.varnishContainer, owner);
     before = 'outdated';
   }
@@ -71,8 +78,9 @@ export async function ensureVarnishServer(docker: Docker, cfg: TuttiConfig): Pro
     {
       name: names.varnishContainer,
       image: cfg.varnish.image,
-      labels: platformLabels(cfg.prefix, 'varnish', cfg.hostName),
+      labels: { ...platformLabels(cfg.prefix, 'varnish', cfg.hostName), [LISTENERS_LABEL]: VARNISH_LISTENERS.join(' ') },
       network: names.platformNetwork,
+      cmd: VARNISH_LISTENERS,
       publish: { 80: cfg.varnish.httpPort },
     },
     owner,

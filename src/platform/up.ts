@@ -19,6 +19,9 @@ import { buildDeps } from '../worker/deps';
 import { ensureRelay, relayNames, stopRelay } from './relay';
 import { describeRoute } from '../site/mail';
 import { reconcileSiteCrons } from './crons';
+import { challtestsrvService, ensurePebbleFiles, pebbleService } from './pebble';
+import { ensureTerminator, stopTerminator } from './terminator';
+import { reconcileCertRenewalSchedule } from '../client/certSchedule';
 
 export interface UpOptions {
   worker: boolean;
@@ -29,6 +32,7 @@ export interface UpOptions {
 const CODEC_PORT_HINT = 'set TUTTI_CODEC_PORT to a free port';
 const TEMPORAL_PORT_HINT = 'set TEMPORAL_ADDRESS / TUTTI_TEMPORAL_UI_PORT to free ports';
 const MINIO_PORT_HINT = 'set TUTTI_MINIO_PORT to a free port';
+const PEBBLE_PORT_HINT = 'set TUTTI_PEBBLE_PORT to a free port (Pebble uses it, +1000, +53 and +55)';
 
 async function requireBinary(path: string, how: string): Promise<void> {
   try {
@@ -52,6 +56,7 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
     ...(cfg.codec.server.enabled ? [{ svc: codecService(cfg), portHint: CODEC_PORT_HINT }] : []),
     { svc: temporalService(cfg), portHint: TEMPORAL_PORT_HINT },
     { svc: minioService(cfg, ''), portHint: MINIO_PORT_HINT }, // its secret plays no part in the check
+    ...(cfg.tls.pebble.enabled ? [challtestsrvService(cfg), pebbleService(cfg)].map((svc) => ({ svc, portHint: PEBBLE_PORT_HINT })) : []),
   ]);
 
   // The first payload key; more keys (rotation) are the operator's, listed in TUTTI_CODEC_KEY_FILES.
@@ -79,6 +84,8 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   s3.destroy();
   say(`minio      ${m.state} (pid ${m.pid}) ${cfg.s3.endpoint}, bucket ${cfg.s3.bucket}${created ? ' (created)' : ''}`);
 
+  if (cfg.tls.pebble.enabled) await startPebble(cfg, say);
+
   const maria = await ensureMariadbServer(docker, cfg, secrets);
   say(`mariadb    ${maria.outcome} ${maria.version} on 127.0.0.1:${cfg.mariadb.port}`);
   await ensureRegistrySchema(cfg);
@@ -87,6 +94,8 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
   const varnish = await ensureVarnishServer(docker, cfg);
   const routes = await syncHostRoutes(cfg);
   say(`varnish    ${varnish.outcome} on http://127.0.0.1:${cfg.varnish.httpPort}, ${routes.routed.length} site(s) routed (VCL ${routes.vcl})`);
+  const tls = await ensureTerminator(docker, cfg, secrets);
+  say(`tls        ${tls.outcome} on https://127.0.0.1:${cfg.tls.httpsPort} (HAProxy, ${tls.certificates} site certificate(s)); ACME ${cfg.tls.acme.directoryUrl ?? 'off'}`);
   const relay = await ensureRelay(docker, cfg);
   say(`relay      ${relay.outcome} ${relayNames(cfg.prefix).container} on ${relay.networks} site network(s) as "mail"; ${describeRoute(cfg.mail.route)}`);
   say(`crons      ${await reconcileSiteCrons(cfg)}`);
@@ -99,6 +108,19 @@ export async function platformUp(cfg: TuttiConfig, opts: UpOptions): Promise<voi
     say(`worker     ${restarted ? 'restarted for the new build' : w.state} (pid ${w.pid}) queues ${cfg.temporal.taskQueue}, ${hostTaskQueue(cfg.hostName)}; log ${worker.logFile}`);
   }
   say(`backups    ${await reconcileFleetBackupSchedule(cfg)}`);
+  say(`certs      ${await reconcileCertRenewalSchedule(cfg)}`);
+}
+
+/** Pebble's DNS server first (Pebble resolves through it), then Pebble. */
+async function startPebble(cfg: TuttiConfig, say: (line: string) => void): Promise<void> {
+  await ensurePebbleFiles(cfg);
+  const dns = challtestsrvService(cfg);
+  const pebble = pebbleService(cfg);
+  for (const svc of [dns, pebble]) await requireBinary(svc.command, 'install it with scripts/up (go install github.com/letsencrypt/pebble/v2/cmd/...@v2.10.3)');
+  const d = await ensureProcess(dns, PEBBLE_PORT_HINT);
+  const reconfigured = await restartIfArgsChanged(pebble);
+  const p = await ensureProcess(pebble, PEBBLE_PORT_HINT);
+  say(`pebble     ${reconfigured ? 'restarted with new settings' : p.state} (pid ${p.pid}) ACME ${cfg.tls.acme.directoryUrl}, DNS 127.0.0.1:${cfg.tls.pebble.dnsPort} (pid ${d.pid}); test CA only, trusted by nothing`);
 }
 
 async function liveWebContainers(cfg: TuttiConfig): Promise<string[]> {
@@ -160,11 +182,12 @@ async function waitForPollers(cfg: TuttiConfig, taskQueue: string, logFile: stri
 export async function platformDown(cfg: TuttiConfig, say: (line: string) => void): Promise<void> {
   const secrets = new SecretStore(join(cfg.dataDir, 'secrets'));
   const s3Secret = (await secrets.read('s3_secret_access_key')) ?? '';
-  for (const svc of [workerService(cfg), minioService(cfg, s3Secret), temporalService(cfg), codecService(cfg)]) {
+  for (const svc of [workerService(cfg), minioService(cfg, s3Secret), temporalService(cfg), codecService(cfg), pebbleService(cfg), challtestsrvService(cfg)]) {
     say(`${svc.name.padEnd(10)} ${(await stopProcess(svc)) ? 'stopped' : 'was not running'}`);
   }
   const docker = createDocker(cfg.docker);
   try {
+    if (await stopTerminator(docker, cfg)) say('tls        stopped');
     const stopped = await stopPlatformContainers(docker, cfg);
     say(`containers ${stopped.length ? `stopped ${stopped.join(', ')}` : 'were not running'} (volumes kept)`);
     say(`relay      ${(await stopRelay(docker, cfg)) ? 'stopped' : 'was not running'} (queue and mailbox kept)`);

@@ -33,6 +33,10 @@ export const FailureType = {
    * a refused update never reaches history, and the UI's update dialog shows the message as is.
    */
   UpdateRefused: 'UpdateRefused',
+  /** An ACME order or validation failed; the message names the domain and the ACME server's error. */
+  AcmeFailed: 'AcmeFailed',
+  /** A renewCertificates run finished, but some site's certificate could not be renewed (the report is in the details). */
+  CertificateRenewalFailed: 'CertificateRenewalFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -11,7 +11,7 @@ export const LABEL = {
   color: 'tutti.color',
 } as const;
 
-export type Role = 'mariadb' | 'varnish' | 'web' | 'files' | 'network' | 'relay' | 'job';
+export type Role = 'mariadb' | 'varnish' | 'web' | 'files' | 'network' | 'relay' | 'job' | 'terminator';
 
 export function platformLabels(prefix: string, role: Role, host: string): Record<string, string> {
   return { [LABEL.managed]: 'true', [LABEL.prefix]: prefix, [LABEL.role]: role, [LABEL.host]: host };
@@ -34,6 +34,8 @@ export function platformNames(prefix: string) {
     varnishContainer: `${prefix}-varnish`,
     /** The host's mail relay; site networks reach it as `mail` (src/platform/relay.ts). */
     relayContainer: `${prefix}-relay`,
+    /** The host's TLS terminator (HAProxy) in front of Varnish (src/platform/terminator.ts). */
+    terminatorContainer: `${prefix}-tls`,
     /** The network the control plane's infrastructure containers share. */
     platformNetwork: `${prefix}-platform`,
   };

@@ -29,6 +29,8 @@ export interface PlatformProfile {
   /** Database and cache updates after a code or image change. */
   update(): string[][];
   cron(): string[][];
+  /** Commands that prove the platform works in a container (its code boots on its database); each exits 0 or fails the step. */
+  checks(): string[][];
   /** Path Varnish probes and health checks request; must answer 200 without redirects. */
   healthPath: string;
   /** Reads a migration dump's table prefix and schema version (src/site/platformDumps.ts); none: no such checks. */
@@ -60,59 +62,69 @@ export const wordpress: PlatformProfile = {
   install: (site, admin) => [['php', '/usr/local/bin/tutti-wp', 'install', '--title', site.title, '--admin-user', admin.user, '--admin-email', admin.email]],
   update: () => [['php', '/usr/local/bin/tutti-wp', 'upgrade-db']],
   cron: () => [['php', '/usr/local/bin/tutti-wp', 'cron']],
+  checks: () => [['php', '/usr/local/bin/tutti-wp', 'status']],
   healthPath: '/wp-login.php',
   dump: wordpressDump,
   siteName: ['php', '/usr/local/bin/tutti-wp', 'option-get', 'blogname'],
 };
 
-/**
- * Drupal + CiviCRM on upstream images (e.g. the Simuliidae images, code under /var/www/html).
- * No Drupal can be fetched on the build machines, so these commands are unit-tested, not run.
- */
-export const drupalCivicrm: PlatformProfile = {
-  platform: 'drupal-civicrm',
-  filesMount: '/var/www/html/web/sites/default/files',
-  secretFiles: {
-    db_password: () => alnum(32),
-    drupal_hash_salt: () => alnum(64),
-    civicrm_site_key: () => alnum(32),
-    civicrm_cred_keys: () => `aes-cbc:hkdf-sha256:${alnum(43)}`,
-    admin_password: () => alnum(24),
-  },
-  secretGid: 33,
-  execUser: 'www-data',
-  env: (site, s) => [
-    `TUTTI_DB_HOST=${s.dbHost}`,
-    `TUTTI_DB_NAME=${s.dbName}`,
-    `TUTTI_DB_USER=${s.dbUser}`,
-    `TUTTI_SITE_URL=http://${site.domains[0]}`,
-    'TUTTI_SECRETS_DIR=/run/secrets/tutti',
-  ],
-  install: (site, admin) => [
-    // settings.php of these images reads the DB password and hash salt from TUTTI_SECRETS_DIR; drush gets no secret on argv.
-    ['drush', '--root=/var/www/html/web', 'site:install', 'standard', '--yes', `--site-name=${site.title}`, `--account-name=${admin.user}`, `--account-mail=${admin.email}`, '--existing-config=0'],
-    // drush prints the random password it chose; it is replaced at once by the stored one, read from the file (no secret on argv).
-    ['drush', '--root=/var/www/html/web', 'php:eval', `$u = user_load_by_name(${phpString(admin.user)}); $u->setPassword(trim(file_get_contents('/run/secrets/tutti/admin_password'))); $u->save();`],
-    ['cv', '--cwd=/var/www/html/web', 'core:install', '--cms-base-url', `http://${site.domains[0]}`, '--lang=en_US', '--no-interaction'],
-  ],
-  update: () => [
-    ['drush', '--root=/var/www/html/web', 'updatedb', '--yes'],
-    ['cv', '--cwd=/var/www/html/web', 'upgrade:db', '--no-interaction'],
-    ['drush', '--root=/var/www/html/web', 'cache:rebuild'],
-    ['cv', '--cwd=/var/www/html/web', 'flush'],
-  ],
-  cron: () => [
-    ['drush', '--root=/var/www/html/web', 'cron'],
-    ['cv', '--cwd=/var/www/html/web', 'api3', 'Job.execute', '--user=admin'],
-  ],
-  healthPath: '/user/login',
-};
+/** Where the Drupal images keep the code (Composer project root) and a site's data volume. */
+export const DRUPAL_ROOT = '/var/www/drupal/web';
+const DRUPAL_DATA = '/var/www/tutti-data';
+
+function drupalProfile(platform: 'drupal' | 'drupal-civicrm', civicrm: boolean): PlatformProfile {
+  return {
+    platform,
+    // One volume for all a site writes: public files, private files, config sync, civicrm.settings.php.
+    filesMount: DRUPAL_DATA,
+    secretFiles: {
+      db_password: () => alnum(32),
+      drupal_hash_salt: () => alnum(64),
+      admin_password: () => alnum(24),
+      ...(civicrm
+        ? {
+            civicrm_site_key: () => alnum(32),
+            civicrm_cred_keys: () => `aes-cbc:hkdf-sha256:${alnum(43)}`,
+            civicrm_sign_keys: () => `jwt-hs256:hkdf-sha256:${alnum(43)}`,
+          }
+        : {}),
+    },
+    secretGid: 33,
+    execUser: 'www-data',
+    env: (site, s) => [
+      `TUTTI_DB_HOST=${s.dbHost}`,
+      `TUTTI_DB_NAME=${s.dbName}`,
+      `TUTTI_DB_USER=${s.dbUser}`,
+      `TUTTI_SITE_URL=http://${site.domains[0]}`,
+      // Drupal's trusted_host_patterns: every domain of the site, nothing else.
+      `TUTTI_SITE_DOMAINS=${site.domains.join(' ')}`,
+    ],
+    // tutti-drupal reads the admin password from its file; settings files read the DB password, salt and keys.
+    install: (site, admin) => [['tutti-drupal', 'install', '--title', site.title, '--admin-user', admin.user, '--admin-email', admin.email]],
+    update: () => [['tutti-drupal', 'update']],
+    cron: () => [
+      ['drush', `--root=${DRUPAL_ROOT}`, 'cron'],
+      ...(civicrm ? [['cv', `--cwd=${DRUPAL_ROOT}`, 'api3', 'Job.execute', '--user=admin']] : []),
+    ],
+    // drush status must report a bootstrapped Drupal; with CiviCRM, cv api4 Contact.get must answer.
+    checks: () => [['tutti-drupal', 'check']],
+    healthPath: '/user/login',
+  };
+}
+
+/** Drupal 10 + Drush on the tutti/drupal images (or an upstream image meeting the same contract; see images/README.md). */
+export const drupal: PlatformProfile = drupalProfile('drupal', false);
+
+/** Drupal 10 + Drush + CiviCRM + cv on the tutti/drupal-civicrm images; CiviCRM shares the site's database. */
+export const drupalCivicrm: PlatformProfile = drupalProfile('drupal-civicrm', true);
 
 /** A PHP single-quoted string literal. */
 export function phpString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+const PROFILES: Record<Platform, PlatformProfile> = { wordpress, drupal, 'drupal-civicrm': drupalCivicrm };
+
 export function profileOf(platform: Platform): PlatformProfile {
-  return platform === 'wordpress' ? wordpress : drupalCivicrm;
+  return PROFILES[platform];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpsModeSchema, type HttpsMode } from './tls';
 import { domainSchema, emailSchema, hostSchema, imageSchema, type Platform, platformSchema, requestedBySchema, slugSchema, titleSchema } from './validate';
 
 /** What a site is: enough to recreate it anywhere. Contains no secrets. */
@@ -15,6 +16,10 @@ export interface SiteSpec {
    * keeps the one its dump has.
    */
   tablePrefix?: string;
+  /** HTTPS for the site's domains (src/site/tls.ts); absent in sites recorded before it existed, which means `on`. */
+  https?: HttpsMode;
+  /** Send Strict-Transport-Security over HTTPS. */
+  hsts?: boolean;
 }
 
 export const createSiteInputSchema = z
@@ -27,6 +32,8 @@ export const createSiteInputSchema = z
     title: titleSchema.optional(),
     adminEmail: emailSchema.optional(),
     requestedBy: requestedBySchema.optional(),
+    https: httpsModeSchema.optional(),
+    hsts: z.boolean().optional(),
   })
   .strict()
   .refine((i) => new Set(i.domains).size === i.domains.length, { message: 'must not repeat a domain', path: ['domains'] });
@@ -48,12 +55,13 @@ export interface SiteDefaults {
   host: string;
   wordpressImage: string;
   drupalImage?: string;
+  drupalCivicrmImage?: string;
 }
 
 /** Resolves optional fields of an already-validated input into a full spec. */
 export function resolveSiteSpec(input: z.output<typeof createSiteInputSchema>, defaults: SiteDefaults): SiteSpec {
   const primary = input.domains[0]!;
-  const image = input.image ?? (input.platform === 'wordpress' ? defaults.wordpressImage : defaults.drupalImage);
+  const image = input.image ?? { wordpress: defaults.wordpressImage, drupal: defaults.drupalImage, 'drupal-civicrm': defaults.drupalCivicrmImage }[input.platform];
   if (!image) throw new Error(`no default image for platform ${input.platform}; pass image`);
   return {
     slug: input.slug ?? slugFromDomain(primary),
@@ -62,5 +70,7 @@ export function resolveSiteSpec(input: z.output<typeof createSiteInputSchema>, d
     image,
     host: input.host ?? defaults.host,
     title: input.title ?? primary,
+    https: input.https ?? 'on',
+    ...(input.hsts ? { hsts: true } : {}),
   };
 }

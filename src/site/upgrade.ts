@@ -34,6 +34,8 @@ export interface UpgradeSiteResult {
   previousImageId: string;
   /** The pre-upgrade backup in S3 (absent when nothing had to change). */
   backupId?: string;
+  /** One line per update command with the last line of its output (Drupal: the update hooks that ran, as JSON). */
+  updateSteps?: string[];
   /** What failed and what was rolled back, when the outcome is rolled-back. */
   failure?: string;
   rolledBack?: string[];

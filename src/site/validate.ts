@@ -28,7 +28,7 @@ export const imageSchema = z.string().max(255, 'must be at most 255 characters')
 
 export const hostSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a host name: lowercase letters, digits and -');
 
-export const platformSchema = z.enum(['wordpress', 'drupal-civicrm'], { error: 'must be wordpress or drupal-civicrm' });
+export const platformSchema = z.enum(['wordpress', 'drupal', 'drupal-civicrm'], { error: 'must be wordpress, drupal or drupal-civicrm' });
 export type Platform = z.infer<typeof platformSchema>;
 
 // C0/C1 controls, DEL, bidi marks, overrides and isolates, zero-width space, word joiners, BOM and

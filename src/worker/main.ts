@@ -4,6 +4,7 @@ import { loadConfig, type TuttiConfig } from '../config';
 import { BackupBucket } from '../infra/backupStore';
 import { buildDeps } from './deps';
 import { logLine } from './logging';
+import { CertificateMetrics } from './certMetrics';
 import { BackupMetrics } from './metrics';
 import { createWorkers, runWorkers } from './worker';
 
@@ -18,11 +19,14 @@ async function main(): Promise<void> {
   const deps = buildDeps(cfg, { onBackupWritten: (manifest) => metrics?.backupWritten(manifest) });
   const { workers, connection } = await createWorkers({ cfg, deps });
   metrics?.start();
+  const certs = cfg.metrics.address ? new CertificateMetrics({ meter: Runtime.instance().metricMeter, logger: Runtime.instance().logger, db: () => deps.db(), hostName: cfg.hostName, refreshSeconds: cfg.metrics.refreshSeconds }) : undefined;
+  certs?.start();
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'INFO', message: 'tutti worker started', host: cfg.hostName, namespace: cfg.temporal.namespace, queues: workers.map((w) => w.options.taskQueue), metrics: cfg.metrics.address ? `http://${cfg.metrics.address}/metrics` : 'off' }) + '\n');
   try {
     await runWorkers(workers);
   } finally {
     metrics?.stop();
+    certs?.stop();
     await deps.close();
     await connection.close();
   }

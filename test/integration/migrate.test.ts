@@ -20,7 +20,19 @@ import { WorkerProcess } from '../helpers/workerProcess';
 import { testClient, testConfig } from '../helpers/platform';
 import { exportSite } from '../helpers/exportSite';
 import { tarEntry } from '../helpers/tar';
-import { addPost, inventory, NOTHING } from '../helpers/sites';
+import { addPost, inventory, NOTHING, rootDb } from '../helpers/sites';
+import { curlHttps } from '../helpers/https';
+import { getCertificate } from '../../src/infra/certRegistry';
+import { pebbleRoot } from '../../src/platform/pebble';
+
+async function certificateOf(slug: string) {
+  const db = rootDb(testConfig());
+  try {
+    return await getCertificate(db, slug);
+  } finally {
+    await db.end();
+  }
+}
 
 const cfg = testConfig();
 const docker = createDocker(cfg.docker);
@@ -98,6 +110,7 @@ describe('migrateSite', () => {
 
     const described = await handle.describe();
     expect(described.typedSearchAttributes.get(SA.stage)).toBe('awaiting-approval');
+    expect(await certificateOf('moved')).toBeUndefined(); // not before approval, and never for the staging name
     await waitUntil('the reminder', async () => ((await pendingMigration(client, 'moved'))?.remindedAt ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
 
     await worker.kill();
@@ -118,6 +131,13 @@ describe('migrateSite', () => {
     expect(live.body).toContain('http://moved.example/');
     expect(live.body).not.toContain(staging);
     expect((await get(staging)).status).toBe(404);
+    // its certificate came at cutover: HTTPS through the terminator, trusted by Pebble's root
+    expect((await certificateOf('moved'))?.domains).toEqual(['moved.example']);
+    const caFile = join(cfg.dataDir, 'pebble-root-migrate.pem');
+    writeFileSync(caFile, await pebbleRoot(cfg));
+    const secure = await curlHttps(cfg, caFile, 'moved.example');
+    expect(secure.status).toBe(200);
+    expect(secure.body).toContain(POST);
     const inv = await inventory(cfg, 'moved');
     expect(inv.containers).toEqual([siteNames(cfg.prefix, 'moved').webContainer('green')]);
     await (await startDeleteSite(client, cfg, { site: 'moved' })).result();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,14 +14,12 @@ import { WorkerProcess } from '../helpers/workerProcess';
 import { decodedHistoryText, historyBytes, occurrences, rawHistory, sampleCmdlines } from '../helpers/leaks';
 import { testClient, testConfig } from '../helpers/platform';
 
-/** A Drupal + CiviCRM stand-in (no Drupal can be fetched here) whose drush, like a misconfigured one, prints the secrets it read and fails. */
+/** The real Drupal + CiviCRM image, whose install, like a misconfigured one, prints every secret it can read and fails. */
 function buildLeakyImage(tag: string): void {
   const dockerfile = [
-    'FROM tutti/wordpress:php8.2-bookworm',
-    'RUN mkdir -p /srv/civi/user/login && echo ok > /srv/civi/user/login/index.html \\',
-    ` && printf '%s\\n' '#!/bin/sh' 'for f in civicrm_site_key civicrm_cred_keys drupal_hash_salt db_password; do cat /run/secrets/tutti/$f; echo; done >&2' 'exit 1' > /usr/local/bin/drush \\`,
-    ' && chmod 755 /usr/local/bin/drush',
-    'ENTRYPOINT ["php", "-S", "0.0.0.0:80", "-t", "/srv/civi"]',
+    'FROM tutti/drupal-civicrm:10.3-6.5-php8.2-bookworm',
+    `RUN printf '%s\\n' '#!/bin/sh' 'for f in civicrm_site_key civicrm_cred_keys civicrm_sign_keys drupal_hash_salt db_password; do cat /run/secrets/tutti/$f; echo; done >&2' 'exit 1' > /usr/local/bin/tutti-drupal \\`,
+    ' && chmod 755 /usr/local/bin/tutti-drupal',
     'LABEL tutti.managed=true',
   ].join('\n');
   execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: dockerfile, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
@@ -34,6 +32,16 @@ function secretsOf(cfg: TuttiConfig, slug: string): Record<string, string> {
     if (existsSync(join(dir, f))) out[f] = readFileSync(join(dir, f), 'utf8').trim();
   }
   return out;
+}
+
+/** The site's TLS private key and the ACME account key: each base64 line of their PEM bodies, and each body whole. */
+function tlsKeys(cfg: TuttiConfig, slug: string): string[] {
+  const secrets = join(cfg.dataDir, 'secrets');
+  const pems = [readFileSync(join(secrets, 'tls', `${slug}.pem`), 'utf8'), ...readdirSync(join(secrets, 'acme')).filter((f) => f.endsWith('.key')).map((f) => readFileSync(join(secrets, 'acme', f), 'utf8'))];
+  return pems.flatMap((pem) => {
+    const body = /-----BEGIN PRIVATE KEY-----\n([\s\S]+?)\n-----END PRIVATE KEY-----/.exec(pem)![1]!;
+    return [body.replace(/\n/g, ''), ...body.split('\n').filter((l) => l.length >= 20)];
+  });
 }
 
 /** The values to look for: each secret, each salt of the salts file, the key inside CiviCRM's credential-key string. */
@@ -92,6 +100,7 @@ describe('secrets never leak', () => {
     const created = record(await startCreateSite(client, cfg, { domains: ['vault.example'], title: 'Vault Choir' }));
     await created.result();
     const beforeRotation = secretsOf(cfg, 'vault');
+    const keys = tlsKeys(cfg, 'vault'); // createSite issued its certificate
     await record(await startBackupSite(client, cfg, { site: 'vault' })).result();
     await record(await startRotateSiteSecrets(client, cfg, { site: 'vault', graceSeconds: 2 })).result();
     const afterRotation = secretsOf(cfg, 'vault');
@@ -112,12 +121,13 @@ describe('secrets never leak', () => {
     await watch;
     const sampled = await cmdlines.stop();
 
-    expect(Object.keys(leaky).sort()).toEqual(['admin_password', 'civicrm_cred_keys', 'civicrm_site_key', 'db_password', 'drupal_hash_salt']);
+    expect(Object.keys(leaky).sort()).toEqual(['admin_password', 'civicrm_cred_keys', 'civicrm_sign_keys', 'civicrm_site_key', 'db_password', 'drupal_hash_salt']);
     expect(cause.type).toBe('InstallFailed');
     expect(afterRotation.db_password).not.toBe(beforeRotation.db_password);
 
-    const secrets = [...new Set([...needles(beforeRotation), ...needles(afterRotation), ...needles(leaky)])];
-    expect(secrets.length).toBeGreaterThanOrEqual(16);
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    const secrets = [...new Set([...needles(beforeRotation), ...needles(afterRotation), ...needles(leaky), ...keys])];
+    expect(secrets.length).toBeGreaterThanOrEqual(22);
     expect(secrets.every((s) => s.length >= 20)).toBe(true);
 
     const places: Record<string, Buffer | string> = {};

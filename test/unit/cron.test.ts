@@ -14,7 +14,7 @@ import {
   slugOfCronSchedule,
 } from '../../src/site/cron';
 import { describeRoute, parseMailRoute, relayEnv } from '../../src/site/mail';
-import { drupalCivicrm, wordpress } from '../../src/site/platforms';
+import { drupal, drupalCivicrm, wordpress } from '../../src/site/platforms';
 
 describe('cron durations', () => {
   it.each([
@@ -50,7 +50,7 @@ describe('cron identity', () => {
 });
 
 describe('cron policy', () => {
-  const defaults = { intervalSeconds: { wordpress: 600, 'drupal-civicrm': 300 }, timeoutSeconds: 900 };
+  const defaults = { intervalSeconds: { wordpress: 600, drupal: 3600, 'drupal-civicrm': 300 }, timeoutSeconds: 900 };
   it('uses the platform default unless the site has its own', () => {
     expect(cronPolicy('acme', 'drupal-civicrm', { everySeconds: null, timeoutSeconds: null }, defaults)).toMatchObject({ everySeconds: 300, timeoutSeconds: 900, catchupWindowSeconds: 300 });
     expect(cronPolicy('acme', 'wordpress', { everySeconds: 60, timeoutSeconds: 30 }, defaults)).toMatchObject({ everySeconds: 60, timeoutSeconds: 30, catchupWindowSeconds: 60 });
@@ -77,10 +77,13 @@ describe('guarded cron argv', () => {
   });
   it('Drupal + CiviCRM: drush cron, then CiviCRM scheduled jobs (CiviMail, reminders) through cv', () => {
     expect(drupalCivicrm.cron()).toEqual([
-      ['drush', '--root=/var/www/html/web', 'cron'],
-      ['cv', '--cwd=/var/www/html/web', 'api3', 'Job.execute', '--user=admin'],
+      ['drush', '--root=/var/www/drupal/web', 'cron'],
+      ['cv', '--cwd=/var/www/drupal/web', 'api3', 'Job.execute', '--user=admin'],
     ]);
     for (const argv of drupalCivicrm.cron()) expect(argv.every((a) => !/[;&|`$]/.test(a))).toBe(true);
+  });
+  it('Drupal alone: drush cron only', () => {
+    expect(drupal.cron()).toEqual([['drush', '--root=/var/www/drupal/web', 'cron']]);
   });
 });
 
@@ -129,9 +132,9 @@ describe('mail route', () => {
 });
 
 describe('cron and mail configuration', () => {
-  it('has defaults: CiviCRM every 5 minutes, WordPress every 10, 15 minutes to finish, mail kept locally', () => {
+  it('has defaults: CiviCRM every 5 minutes, WordPress every 10, Drupal hourly, 15 minutes to finish, mail kept locally', () => {
     const cfg = loadConfig({ HOME: '/home/op' });
-    expect(cfg.cron).toEqual({ intervalSeconds: { 'drupal-civicrm': 300, wordpress: 600 }, timeoutSeconds: 900 });
+    expect(cfg.cron).toEqual({ intervalSeconds: { 'drupal-civicrm': 300, drupal: 3600, wordpress: 600 }, timeoutSeconds: 900 });
     expect(cfg.mail.route).toEqual({ kind: 'mailbox' });
     expect(cfg.mail.relayImage).toBe('tutti/relay:bookworm');
   });

@@ -6,6 +6,7 @@ import { siteWorkflowId } from '../../src/site/names';
 import { rotateSiteSecretsInputSchema } from '../../src/site/secrets';
 import { createSiteInputSchema, slugFromDomain } from '../../src/site/spec';
 import { upgradeSiteInputSchema } from '../../src/site/upgrade';
+import { renewCertificatesInputSchema } from '../../src/site/tls';
 import { checkPlatformInputSchema } from '../../workflows/checkPlatform';
 import { deleteSiteInputSchema } from '../../workflows/deleteSite';
 import * as workflows from '../../workflows';
@@ -26,6 +27,7 @@ const contracts: Record<string, { schema: z.ZodType; siteId?: (input: Record<str
   fleetBackup: { schema: fleetBackupInputSchema },
   verifyBackup: { schema: verifyBackupInputSchema },
   migrateSite: { schema: migrateSiteInputSchema, siteId: (i) => (i.slug as string) ?? slugFromDomain((i.domains as string[])[0]!) },
+  renewCertificates: { schema: renewCertificatesInputSchema },
 };
 
 describe("the README's UI examples", () => {
