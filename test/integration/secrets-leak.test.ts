@@ -14,14 +14,12 @@ import { WorkerProcess } from '../helpers/workerProcess';
 import { decodedHistoryText, historyBytes, occurrences, rawHistory, sampleCmdlines } from '../helpers/leaks';
 import { testClient, testConfig } from '../helpers/platform';
 
-/** A Drupal + CiviCRM stand-in (no Drupal can be fetched here) whose drush, like a misconfigured one, prints the secrets it read and fails. */
+/** The real Drupal + CiviCRM image, whose install, like a misconfigured one, prints every secret it can read and fails. */
 function buildLeakyImage(tag: string): void {
   const dockerfile = [
-    'FROM tutti/wordpress:php8.2-bookworm',
-    'RUN mkdir -p /srv/civi/user/login && echo ok > /srv/civi/user/login/index.html \\',
-    ` && printf '%s\\n' '#!/bin/sh' 'for f in civicrm_site_key civicrm_cred_keys drupal_hash_salt db_password; do cat /run/secrets/tutti/$f; echo; done >&2' 'exit 1' > /usr/local/bin/drush \\`,
-    ' && chmod 755 /usr/local/bin/drush',
-    'ENTRYPOINT ["php", "-S", "0.0.0.0:80", "-t", "/srv/civi"]',
+    'FROM tutti/drupal-civicrm:10.3-6.5-php8.2-bookworm',
+    `RUN printf '%s\\n' '#!/bin/sh' 'for f in civicrm_site_key civicrm_cred_keys civicrm_sign_keys drupal_hash_salt db_password; do cat /run/secrets/tutti/$f; echo; done >&2' 'exit 1' > /usr/local/bin/tutti-drupal \\`,
+    ' && chmod 755 /usr/local/bin/tutti-drupal',
     'LABEL tutti.managed=true',
   ].join('\n');
   execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: dockerfile, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
@@ -123,7 +121,7 @@ describe('secrets never leak', () => {
     await watch;
     const sampled = await cmdlines.stop();
 
-    expect(Object.keys(leaky).sort()).toEqual(['admin_password', 'civicrm_cred_keys', 'civicrm_site_key', 'db_password', 'drupal_hash_salt']);
+    expect(Object.keys(leaky).sort()).toEqual(['admin_password', 'civicrm_cred_keys', 'civicrm_sign_keys', 'civicrm_site_key', 'db_password', 'drupal_hash_salt']);
     expect(cause.type).toBe('InstallFailed');
     expect(afterRotation.db_password).not.toBe(beforeRotation.db_password);
 
