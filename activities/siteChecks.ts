@@ -67,8 +67,10 @@ export function createSiteCheckActivities(deps: ActivityDeps) {
      * 200 with one, else only the platform's health path (a site already broken cannot be held to more).
      */
     async siteServesNow(spec: SiteSpec, container: string): Promise<PageExpectation> {
-      const r = await getDirect(spec, container, '/').catch(() => undefined);
-      const title = r?.status === 200 ? pageTitle(r.body) : undefined;
+      // A container that cannot be asked (exec or curl failing) throws and is asked again by the activity's
+      // retries: only an answer that is not a titled 200 lowers the check to the health path.
+      const r = await getDirect(spec, container, '/');
+      const title = r.status === 200 ? pageTitle(r.body) : undefined;
       return title ? { title } : { health: true };
     },
 

@@ -32,6 +32,7 @@ const CASES: Record<string, [unknown, string][]> = {
   fleetBackup: [[{ sites: ['acme', HOSTILE.sql[2]] }, 'sites.1'], [{ concurrency: -1 }, 'concurrency']],
   upgradeSite: [[{ site: 'acme', image: `${IMAGE};id` }, 'image'], [{ site: 'acme', image: IMAGE, extraUpdateSteps: [['php', 'a\u0000b']] }, 'extraUpdateSteps.0.1']],
   upgradeFleet: [[{ toImage: IMAGE, sites: [HOSTILE.unicode[1]] }, 'sites.0']],
+  renewCertificates: [[{ sites: ['acme', HOSTILE.sql[2]] }, 'sites.1'], [{ concurrency: 99 }, 'concurrency']],
   migrateSite: [
     [{ domains: ['acme.example'], source: { ...SOURCE, db: { path: HOSTILE.path[0] } } }, 'source.db'],
     [{ domains: ['acme.example'], source: { ...SOURCE, files: { url: HOSTILE.url[1] } } }, 'source.files'],
