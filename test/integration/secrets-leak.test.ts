@@ -28,7 +28,7 @@ function buildLeakyImage(tag: string): void {
 function secretsOf(cfg: TuttiConfig, slug: string): Record<string, string> {
   const dir = join(cfg.dataDir, 'secrets', siteNames(cfg.prefix, slug).secretsDir);
   const out: Record<string, string> = {};
-  for (const f of ['db_password', 'wp_admin_password', 'wp_salts.php', 'civicrm_site_key', 'civicrm_cred_keys', 'drupal_hash_salt', 'admin_password']) {
+  for (const f of ['db_password', 'wp_admin_password', 'wp_salts.php', 'civicrm_site_key', 'civicrm_cred_keys', 'civicrm_sign_keys', 'drupal_hash_salt', 'admin_password']) {
     if (existsSync(join(dir, f))) out[f] = readFileSync(join(dir, f), 'utf8').trim();
   }
   return out;
@@ -44,11 +44,11 @@ function tlsKeys(cfg: TuttiConfig, slug: string): string[] {
   });
 }
 
-/** The values to look for: each secret, each salt of the salts file, the key inside CiviCRM's credential-key string. */
+/** The values to look for: each secret, each salt of the salts file, the key inside CiviCRM's credential- and signing-key strings. */
 function needles(secrets: Record<string, string>): string[] {
   return Object.entries(secrets).flatMap(([file, value]) => {
     if (file === 'wp_salts.php') return [...value.matchAll(/'([A-Za-z0-9]{64})'/g)].map((m) => m[1]!);
-    if (file === 'civicrm_cred_keys') return [value, value.split(':').pop()!];
+    if (file === 'civicrm_cred_keys' || file === 'civicrm_sign_keys') return [value, value.split(':').pop()!];
     return [value];
   });
 }
