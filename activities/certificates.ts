@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AcmeError, orderCertificate } from '../src/infra/acme';
-import { addChallenge, forgetCertificate, getCertificate, listCertificates, recordFailure, recordIssued, removeChallenge } from '../src/infra/certRegistry';
+import { forgetCertificate, getCertificate, listCertificates, recordFailure, recordIssued } from '../src/infra/certRegistry';
 import { Haproxy } from '../src/infra/haproxy';
 import { getSite, listSites } from '../src/infra/registry';
 import { FailureType } from '../src/site/errors';
@@ -24,8 +24,9 @@ function newKeyPem(): string {
 }
 
 /**
- * Certificates by ACME HTTP-01: challenges are answered by the host's Varnish from the registry
- * (nothing is written into a site), keys are generated here and kept as secret files, and the
+ * Certificates by ACME HTTP-01: challenges are answered by the host's Varnish from files the
+ * worker puts in its container, read by one fixed VCL rule (no VCL reload per order, nothing
+ * written into a site), keys are generated here and kept as secret files, and the
  * terminator gets a new certificate through its runtime API with no reload.
  */
 export function createCertificateActivities(deps: ActivityDeps, syncRoutes: (host: string) => Promise<unknown>) {
@@ -73,13 +74,12 @@ export function createCertificateActivities(deps: ActivityDeps, syncRoutes: (hos
           spec.domains,
           {
             progress,
+            // files in the Varnish container that its fixed VCL rule reads: no VCL reload per order
             publish: async (challenges) => {
-              for (const c of challenges) await addChallenge(deps.db(), spec.slug, c);
-              await syncRoutes(spec.host);
+              for (const c of challenges) await deps.varnish.putChallenge(c.token, c.keyAuthorization);
             },
             unpublish: async (challenges) => {
-              for (const c of challenges) await removeChallenge(deps.db(), c.token);
-              await syncRoutes(spec.host);
+              for (const c of challenges) await deps.varnish.removeChallenge(c.token).catch(() => undefined);
             },
           },
         );

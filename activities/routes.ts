@@ -1,5 +1,5 @@
 import { connectNetwork, inspectContainer } from '../src/infra/docker';
-import { challengesFor, listCertificates } from '../src/infra/certRegistry';
+import { listCertificates } from '../src/infra/certRegistry';
 import { listSites } from '../src/infra/registry';
 import { httpsModeOf } from '../src/site/tls';
 import { siteNames } from '../src/site/names';
@@ -33,7 +33,7 @@ export function createRouteActivities(deps: ActivityDeps) {
         hsts: https !== 'off' && !!site.spec.hsts && certified.has(site.spec.slug),
       });
     }
-    const vcl = renderVcl(routes, { challenges: await challengesFor(deps.db(), host), httpsPort: cfg.tls.httpsPort });
+    const vcl = renderVcl(routes, { httpsPort: cfg.tls.httpsPort });
     return { vcl, routed: routes.map((r) => r.slug) };
   }
 

@@ -30,7 +30,7 @@ export interface AcmeAccount {
 }
 
 export interface OrderHooks {
-  /** Make Varnish answer these HTTP-01 challenges (registry + VCL), before the server is told to look. */
+  /** Make Varnish answer these HTTP-01 challenges (files its fixed VCL rule reads), before the server is told to look. */
   publish(challenges: AcmeChallenge[]): Promise<void>;
   unpublish(challenges: AcmeChallenge[]): Promise<void>;
   progress(step: string): void;

@@ -1,9 +1,8 @@
 import type mysql from 'mysql2/promise';
-import type { AcmeChallenge } from '../site/vcl';
 import type { CertificateRecord } from '../site/tls';
 import type { Db } from './mariadb';
 
-/** Certificates and pending ACME challenges, in the registry's schema (created with it). */
+/** Certificates, in the registry's schema (created with it). Pending ACME challenges are files in the Varnish container (Varnish.putChallenge). */
 export const CERT_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tutti.certificates (
     slug VARCHAR(30) PRIMARY KEY,
@@ -14,14 +13,6 @@ export const CERT_SCHEMA = [
     last_attempt_at DATETIME(3) NULL,
     last_error TEXT NULL,
     failed_domain VARCHAR(253) NULL
-  )`,
-  `CREATE TABLE IF NOT EXISTS tutti.acme_challenges (
-    token VARCHAR(128) PRIMARY KEY,
-    slug VARCHAR(30) NOT NULL,
-    domain VARCHAR(253) NOT NULL,
-    key_authorization VARCHAR(300) NOT NULL,
-    created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
-    KEY by_slug (slug)
   )`,
 ];
 
@@ -70,23 +61,5 @@ export async function recordFailure(db: Db, slug: string, error: string, domain:
 }
 
 export async function forgetCertificate(db: Db, slug: string): Promise<void> {
-  await db.query('DELETE FROM tutti.acme_challenges WHERE slug = ?', [slug]);
   await db.query('DELETE FROM tutti.certificates WHERE slug = ?', [slug]);
-}
-
-export async function addChallenge(db: Db, slug: string, c: AcmeChallenge): Promise<void> {
-  await db.query('INSERT INTO tutti.acme_challenges (token, slug, domain, key_authorization) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE key_authorization = VALUES(key_authorization)', [c.token, slug, c.domain, c.keyAuthorization]);
-}
-
-export async function removeChallenge(db: Db, token: string): Promise<void> {
-  await db.query('DELETE FROM tutti.acme_challenges WHERE token = ?', [token]);
-}
-
-/** Challenges of the sites on `host`; ones older than an hour are from a crashed attempt and left out. */
-export async function challengesFor(db: Db, host: string): Promise<AcmeChallenge[]> {
-  const [rows] = await db.query<mysql.RowDataPacket[]>(
-    'SELECT c.domain, c.token, c.key_authorization FROM tutti.acme_challenges c JOIN tutti.sites s ON s.slug = c.slug WHERE s.host = ? AND c.created_at > NOW(3) - INTERVAL 1 HOUR',
-    [host],
-  );
-  return rows.map((r) => ({ domain: r.domain as string, token: r.token as string, keyAuthorization: r.key_authorization as string }));
 }

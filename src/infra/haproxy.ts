@@ -6,6 +6,18 @@ const CRT_LIST = '/run/haproxy/crt-list';
 const CERT_PATH = /^\/etc\/haproxy\/certs\/[a-z0-9-]+\.pem$/;
 
 /**
+ * HAProxy keeps one certificate transaction at a time: a second `set ssl cert` replaces the first
+ * one's and its `commit` finds "No ongoing transaction". Changes to one terminator from this
+ * process wait their turn here; one from another process is retried (the commit names it).
+ */
+const turns = new Map<string, Promise<unknown>>();
+function inTurn<T>(container: string, fn: () => Promise<T>): Promise<T> {
+  const run = (turns.get(container) ?? Promise.resolve()).then(fn);
+  turns.set(container, run.catch(() => undefined));
+  return run;
+}
+
+/**
  * HAProxy's runtime API over `docker exec` in the host's TLS terminator. Certificates change by
  * transactions (`set ssl cert` + `commit ssl cert`): the new one serves new handshakes while
  * established connections keep theirs, and there is no reload. The PEM (with its private key)
@@ -35,6 +47,19 @@ export class Haproxy {
    */
   async installCertificate(path: string, pem: string): Promise<'replaced' | 'added'> {
     if (!CERT_PATH.test(path)) throw new Error(`refusing certificate path ${JSON.stringify(path)}`);
+    return inTurn(this.container, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.install(path, pem);
+        } catch (err) {
+          if (attempt >= 5 || !(err instanceof CommandError && /No ongoing transaction|transaction/i.test(err.message))) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    });
+  }
+
+  private async install(path: string, pem: string): Promise<'replaced' | 'added'> {
     const known = (await this.certificates()).includes(path);
     if (!known) expectOk(await this.api(`new ssl cert ${path}`), 'new ssl cert', /New empty certificate store|already exists/i);
     try {
@@ -54,10 +79,12 @@ export class Haproxy {
   /** Stops serving a site's certificate (its site is gone); absent already is fine. */
   async removeCertificate(path: string): Promise<boolean> {
     if (!CERT_PATH.test(path)) throw new Error(`refusing certificate path ${JSON.stringify(path)}`);
-    if (!(await this.certificates()).includes(path)) return false;
-    await this.api(`del ssl crt-list ${CRT_LIST} ${path}`);
-    expectOk(await this.api(`del ssl cert ${path}`), 'del ssl cert', /deleted|Success/i);
-    return true;
+    return inTurn(this.container, async () => {
+      if (!(await this.certificates()).includes(path)) return false;
+      await this.api(`del ssl crt-list ${CRT_LIST} ${path}`);
+      expectOk(await this.api(`del ssl cert ${path}`), 'del ssl cert', /deleted|Success/i);
+      return true;
+    });
   }
 }
 

@@ -1,6 +1,10 @@
 import type Docker from 'dockerode';
 import { exec, execOk } from './dockerExec';
+import { ACME_CHALLENGE_DIR } from '../site/tls';
 import { CommandError } from './errors';
+
+const ACME_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+const ACME_KEY_AUTH = /^[A-Za-z0-9_-]{1,128}\.[A-Za-z0-9_-]{1,128}$/;
 
 /** varnishadm over `docker exec` in the host's Varnish container. */
 export class Varnish {
@@ -34,6 +38,27 @@ export class Varnish {
 
   async activeName(): Promise<string | undefined> {
     return (await this.listVcls()).find((v) => v.status === 'active')?.name;
+  }
+
+  /**
+   * Makes Varnish answer `/.well-known/acme-challenge/<token>` with `keyAuthorization`, with no
+   * VCL change: the file is written beside and renamed into place, so the VCL's `std.fileread`
+   * (which keeps what it read for the VCL's lifetime) never sees half of it. Neither value is a
+   * secret (RFC 8555 §8.3: the answer is served to anyone who asks).
+   */
+  async putChallenge(token: string, keyAuthorization: string): Promise<void> {
+    if (!ACME_TOKEN.test(token) || !ACME_KEY_AUTH.test(keyAuthorization)) throw new Error(`refusing ACME challenge ${JSON.stringify(token)}`);
+    const script = `set -e; umask 022; mkdir -p ${ACME_CHALLENGE_DIR}; cat > ${ACME_CHALLENGE_DIR}/.$1.tmp; mv -f ${ACME_CHALLENGE_DIR}/.$1.tmp ${ACME_CHALLENGE_DIR}/$1`;
+    await execOk(this.docker, this.container, ['sh', '-c', script, 'tutti-acme', token], { stdin: keyAuthorization, timeoutMs: 30_000 });
+  }
+
+  /**
+   * Removes a challenge's file. Varnish may keep answering it from memory until the next VCL
+   * load; the token is single-use, so a late answer validates nothing.
+   */
+  async removeChallenge(token: string): Promise<void> {
+    if (!ACME_TOKEN.test(token)) throw new Error(`refusing ACME challenge ${JSON.stringify(token)}`);
+    await execOk(this.docker, this.container, ['rm', '-f', `${ACME_CHALLENGE_DIR}/${token}`], { timeoutMs: 30_000 });
   }
 
   /**

@@ -6,6 +6,8 @@ import { slugSchema } from './validate';
 export const TLS_CERT_DIR = 'tls';
 /** Varnish's PROXY-protocol listener inside its container, reached by the terminator only. */
 export const VARNISH_TLS_PORT = 8443;
+/** Inside the Varnish container: one file per pending HTTP-01 token, holding its key authorization (read by the VCL's fixed ACME rule). */
+export const ACME_CHALLENGE_DIR = '/run/tutti-acme';
 /** Varnish's listener name for it; VCL tells HTTPS requests by `local.socket`. */
 export const VARNISH_TLS_LISTENER = 'tls';
 

@@ -7,9 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { startRenewCertificates } from '../../src/client/certs';
 import { startCreateSite, startDeleteSite } from '../../src/client/sites';
 import { getCertificate } from '../../src/infra/certRegistry';
+import { createDocker } from '../../src/infra/docker';
+import { Varnish } from '../../src/infra/varnish';
 import { httpGet } from '../../src/infra/wait';
+import { platformNames } from '../../src/site/names';
 import { pebbleRoot } from '../../src/platform/pebble';
-import { curlHttps, httpGetWithHeaders, httpsGet, pebbleDns } from '../helpers/https';
+import { curlHttps, httpGetWithHeaders, httpsGet, pebbleDns, startHttpsLoad } from '../helpers/https';
 import { find, freePort, scrape } from '../helpers/prometheus';
 import { testClient, testConfig } from '../helpers/platform';
 import { rootDb } from '../helpers/sites';
@@ -114,6 +117,38 @@ describe('HTTPS for every site, against Pebble', () => {
     expect((await cert('strict'))!.lastError).toBeNull();
   });
 
+  it('20 renewals under load (4 HTTPS clients, a handshake per request): 0 failed requests, 0 handshake errors, no VCL reload', async () => {
+    const varnish = new Varnish(createDocker(cfg.docker), platformNames(cfg.prefix).varnishContainer);
+    const vclBefore = await varnish.activeName();
+    const started = Date.now();
+    const load = startHttpsLoad(cfg.tls.httpsPort, 'secure.example', ca, 4);
+    const serials = new Set<string>();
+    const notAfters = new Set<string>();
+    const renewals = (async () => {
+      for (let i = 0; i < 20; i++) {
+        const r = await (await startRenewCertificates(client, cfg, { sites: ['secure'], force: true })).result();
+        expect(r.renewed.map((x) => x.site)).toEqual(['secure']);
+        const c = (await cert('secure'))!;
+        serials.add(c.serial!);
+        notAfters.add(c.notAfter!);
+      }
+    })();
+    const renewed = await renewals.then(() => undefined, (e: unknown) => e);
+    const report = await load.stop();
+    expect(renewed).toBeUndefined();
+    expect(serials.size).toBe(20); // every renewal a new certificate
+    expect(notAfters.size).toBeGreaterThan(1);
+    expect(report.failures).toEqual({});
+    expect(report.failed).toBe(0);
+    expect(report.requests).toBeGreaterThan(100);
+    // clients really saw the new certificates as they came: the last one is being served
+    expect(report.serials.size).toBeGreaterThan(5);
+    const last = (await httpsGet(cfg.tls.httpsPort, 'secure.example', ca)).serial;
+    expect(last.toLowerCase()).toBe((await cert('secure'))!.serial!.toLowerCase());
+    // the challenges were answered without touching VCL
+    expect(await varnish.activeName()).toBe(vclBefore);
+    process.stdout.write(`https load during 20 renewals: ${report.requests} requests, ${report.failed} failed, ${report.serials.size} certificates seen, ${Math.round((Date.now() - started) / 1000)} s\n`);
+  });
 });
 
 async function waitForSample(address: string, name: string, labels: Record<string, string>, value: number) {

@@ -69,11 +69,15 @@ describe('VCL for HTTPS', () => {
     expect(vcl).toContain('"https://" + req.http.host + ":8453" + req.url');
     expect(renderVcl([{ ...route, redirectToHttps: true }], { httpsPort: 443 })).toContain('"https://" + req.http.host + "" + req.url');
   });
-  it('answers ACME challenges from the registry and refuses anything that is not a token', () => {
-    const vcl = renderVcl([route], { challenges: [{ domain: 'acme.example', token: 'tok_en-1', keyAuthorization: 'tok_en-1.thumb' }] });
-    expect(vcl).toContain('req.url == "/.well-known/acme-challenge/tok_en-1"');
-    expect(vcl).toContain('synth(751, "tok_en-1.thumb")');
-    expect(() => renderVcl([route], { challenges: [{ domain: 'acme.example', token: 'x"); }', keyAuthorization: 'a.b' }] })).toThrow(/refusing ACME challenge/);
-    expect(() => renderVcl([route], { challenges: [{ domain: 'acme.example', token: 'x', keyAuthorization: 'a.b"' }] })).toThrow(/refusing ACME challenge/);
+  it('answers ACME challenges from files by one fixed rule: no token in the VCL, only token-shaped paths read', () => {
+    const vcl = renderVcl([route]);
+    expect(vcl).toBe(renderVcl([route])); // nothing per order in it, so an order never reloads VCL
+    expect(vcl).toContain('if (req.url ~ "^/\\.well-known/acme-challenge/[A-Za-z0-9_-]{1,128}$") {');
+    expect(vcl).toContain('std.fileread("/run/tutti-acme/" + regsub(req.url, "^.*/", ""))');
+    expect(vcl).toContain('synthetic(req.http.X-Tutti-Acme);');
+    // a client cannot hand in its own answer: the header is cleared before the rule
+    expect(vcl.indexOf('unset req.http.X-Tutti-Acme;')).toBeLessThan(vcl.indexOf('std.fileread'));
+    // the rule comes before the sites' branches, so a redirecting site still answers HTTP-01 on HTTP
+    expect(vcl.indexOf('std.fileread')).toBeLessThan(vcl.indexOf('req.http.host == "acme.example"'));
   });
 });
