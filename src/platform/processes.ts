@@ -94,7 +94,9 @@ export async function ensureProcess(svc: ServiceProcess, portHint: string): Prom
   const deadline = Date.now() + (svc.readyTimeoutMs ?? 60_000);
   for (const port of svc.ports) {
     while (!(await portAnswers(port))) {
-      if (child.exitCode !== null || !(await runningPid(svc))) {
+      // The child we spawned is the one to ask: right after spawn its /proc cmdline can still be the
+      // parent's (fork before exec), which runningPid's marker check would read as "not running".
+      if (child.exitCode !== null || child.signalCode !== null) {
         throw new PlatformError(`${svc.name} exited during start; see ${svc.logFile}: ${lastLine(svc.logFile)}`);
       }
       if (Date.now() > deadline) throw new PlatformError(`${svc.name}: port ${port} not answering after ${svc.readyTimeoutMs ?? 60_000} ms; see ${svc.logFile}`);
