@@ -27,12 +27,16 @@ export function createDumpFit(deps: Pick<ActivityDeps, 'docker' | 'cfg'>) {
   async function versionOf(profile: DumpProfile, image: string): Promise<ImageVersion | undefined> {
     const id = await imageId(docker, image);
     if (!id) return undefined;
-    const key = `${id} ${profile.imageVersion.path}`;
+    const { paths, schema, release, releasePath } = profile.imageVersion;
+    const key = `${id} ${paths.join(' ')}`;
     if (!known.has(key)) {
       const name = `${cfg.prefix}-probe-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
-      const text = await readImageFile(docker, id, profile.imageVersion.path, { name, labels: { ...platformLabels(cfg.prefix, 'job', cfg.hostName) }, owner: { prefix: cfg.prefix } });
-      const schema = text ? profile.imageVersion.schema.exec(text)?.[1] : undefined;
-      known.set(key, schema ? { image, schema: Number(schema), release: profile.imageVersion.release.exec(text!)?.[1] ?? '?' } : null);
+      const read = (path: string) => readImageFile(docker, id, path, { name, labels: { ...platformLabels(cfg.prefix, 'job', cfg.hostName) }, owner: { prefix: cfg.prefix } });
+      const texts: string[] = [];
+      for (const path of paths) texts.push((await read(path)) ?? '');
+      const versions = texts.flatMap((t) => [...t.matchAll(new RegExp(schema.source, schema.flags.includes('g') ? schema.flags : `${schema.flags}g`))].map((m) => Number(m[1])));
+      const releaseText = releasePath ? ((await read(releasePath)) ?? '') : texts[0]!;
+      known.set(key, versions.length ? { image, schema: Math.max(...versions), release: release.exec(releaseText)?.[1] ?? '?' } : null);
     }
     const v = known.get(key);
     return v ? { ...v, image } : undefined;

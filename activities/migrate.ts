@@ -163,9 +163,10 @@ export function createMigrateActivities(deps: ActivityDeps) {
       if (profile) {
         const p = tablePrefixOf(profile, summary.tables);
         if ('refused' in p) throw ApplicationFailure.nonRetryable(`database dump refused: ${p.refused}`, FailureType.SourceRefused);
-        tablePrefix = p.prefix;
-        const v = rows!.valueIn(`${tablePrefix}${profile.versionTable}`);
-        schemaVersion = v === undefined ? undefined : Number(v);
+        // A platform whose images take no prefix has none to carry into the site's spec.
+        tablePrefix = profile.noPrefix ? undefined : p.prefix;
+        const values = rows!.valuesIn(`${p.prefix}${profile.versionTable}`);
+        schemaVersion = profile.schemaOf ? profile.schemaOf(values) : values[0] === undefined ? undefined : Number(values[0]);
         if (schemaVersion !== undefined && input.image) await fit.requireFits(profile, input.image, schemaVersion);
       }
       const archive = new ArchiveInspector({ ...DEFAULT_ARCHIVE_LIMITS, linkPrefixes: codeLinkPrefixes(input.platform) });

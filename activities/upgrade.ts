@@ -1,10 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { imageId } from '../src/infra/docker';
-import { exec, tailOf } from '../src/infra/dockerExec';
+import { ensureVolume, imageId } from '../src/infra/docker';
+import { exec, execOk, tailOf } from '../src/infra/dockerExec';
+import { withJobContainer } from '../src/infra/jobContainer';
 import { FailureType } from '../src/site/errors';
-import { platformNames, siteNames } from '../src/site/names';
+import { platformNames, siteLabels, siteNames } from '../src/site/names';
 import { profileOf } from '../src/site/platforms';
 import type { SiteSpec } from '../src/site/spec';
+import { heartbeatDuring } from './backupProgress';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
@@ -33,6 +35,24 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       const script = 'mariadb -e "DROP DATABASE IF EXISTS \\`$2\\`; CREATE DATABASE \\`$2\\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" && mariadb-dump --single-transaction --routines --triggers --events "$1" | mariadb "$2"';
       const r = await exec(docker, mariadb, ['bash', '-o', 'pipefail', '-c', script, 'copy-database', from, to], { timeoutMs: 3_600_000 });
       if (r.exitCode !== 0) throw new Error(`copying ${from} to ${to} failed (exit ${r.exitCode}): ${tailOf(r.stderr, 3)}`);
+    },
+
+    /**
+     * Copies one generation of the site's files volume into another (made with the site's labels
+     * when missing, emptied first), owners and modes kept: the snapshot a rolled-back upgrade
+     * serves from has the files the site had, not an empty volume.
+     */
+    async copyFilesVolume(spec: SiteSpec, fromGeneration: number, toGeneration: number): Promise<void> {
+      const n = siteNames(cfg.prefix, spec.slug);
+      const from = n.filesVolumeOf(fromGeneration);
+      const to = n.filesVolumeOf(toGeneration);
+      const owner = { prefix: cfg.prefix, site: spec.slug };
+      await ensureVolume(docker, to, siteLabels(cfg.prefix, spec.slug, 'files', spec.host), owner);
+      const job = { name: `${cfg.prefix}-site-${spec.slug}-job-copy-files`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, spec.slug, 'job', spec.host), binds: [`${from}:/from:ro`, `${to}:/to`] };
+      await withJobContainer(docker, job, owner, async (c) => {
+        await heartbeatDuring(`clearing ${to}`, () => execOk(docker, c, ['find', '/to', '-mindepth', '1', '-delete']));
+        await heartbeatDuring(`copying ${from} to ${to}`, () => execOk(docker, c, ['cp', '-a', '/from/.', '/to/'], { timeoutMs: 3_600_000 }));
+      });
     },
 
     /** Runs the platform's update commands, then the extra steps, in the new container; stops at the first failure. */

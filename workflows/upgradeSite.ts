@@ -41,6 +41,8 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     step('snapshot of the database before the upgrade');
     await host.ensureSiteDatabase(spec, snapshotGeneration);
     await host.copyDatabase(spec.slug, previous.generation, snapshotGeneration);
+    // A rollback serves from the snapshot generation, files volume included (before: an empty volume Docker made on the bind).
+    if (patched(SNAPSHOT_FILES_PATCH)) await host.copyFilesVolume(spec, previous.generation, snapshotGeneration);
     step(`starting ${input.image} beside ${previous.container}`);
     green = (await host.ensureWebContainer(spec, newColor, input.image, previous.generation)).name;
     await host.waitWebHealthy(spec, green);
@@ -105,6 +107,9 @@ export async function upgradeSite(rawInput: UpgradeSiteInput): Promise<UpgradeSi
     return done;
   }
 }
+
+/** Runs started before the snapshot included the files volume replay without copying it. */
+const SNAPSHOT_FILES_PATCH = 'upgrade-snapshot-files';
 
 /** Runs started before checks compared with the live answer replay without reading it. */
 const LIVE_ANSWER_PATCH = 'check-live-answer';

@@ -10,7 +10,7 @@ const INSERT = /INSERT\s+(?:IGNORE\s+)?INTO\s+`((?:[^`]|``){1,64})`/gi;
 export class DumpRowScanner {
   private tail = '';
   private table: string | undefined;
-  private readonly found = new Map<string, string>();
+  private readonly found = new Map<string, string[]>();
 
   constructor(private readonly row: RegExp) {}
 
@@ -19,19 +19,24 @@ export class DumpRowScanner {
     const fresh = this.tail.length;
     const events: { at: number; end: number; table?: string; value?: string }[] = [];
     for (const m of text.matchAll(INSERT)) events.push({ at: m.index, end: m.index + m[0].length, table: m[1]!.replace(/``/g, '`') });
-    for (const m of text.matchAll(new RegExp(this.row.source, 'g'))) events.push({ at: m.index, end: m.index + m[0].length, value: m[1] });
+    for (const m of text.matchAll(new RegExp(this.row.source, 'g'))) events.push({ at: m.index, end: m.index + m[0].length, value: m.slice(1).find((g) => g !== undefined) });
     events.sort((a, b) => a.at - b.at);
     for (const e of events) {
       // A match that ended inside the carried tail was seen with the previous chunk.
       if (e.end <= fresh) continue;
       if (e.table !== undefined) this.table = e.table;
-      else if (this.table !== undefined && !this.found.has(this.table)) this.found.set(this.table, e.value!);
+      else if (this.table !== undefined && e.value !== undefined) this.found.set(this.table, [...(this.found.get(this.table) ?? []), e.value]);
     }
     this.tail = text.slice(-CARRY);
   }
 
   /** The first value found in the rows of `table`. */
   valueIn(table: string): string | undefined {
-    return this.found.get(table);
+    return this.found.get(table)?.[0];
+  }
+
+  /** Every value found in the rows of `table`, in dump order. */
+  valuesIn(table: string): string[] {
+    return this.found.get(table) ?? [];
   }
 }

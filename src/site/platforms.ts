@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Platform } from './validate';
 import type { SiteSpec } from './spec';
-import { wordpressDump, type DumpProfile } from './platformDumps';
+import { drupalCivicrmDump, drupalDump, wordpressDump, type DumpProfile } from './platformDumps';
 
 /** Settings the web container gets as environment: nothing secret. */
 export interface ContainerSettings {
@@ -109,6 +109,7 @@ function drupalProfile(platform: 'drupal' | 'drupal-civicrm', civicrm: boolean):
     // drush status must report a bootstrapped Drupal; with CiviCRM, cv api4 Contact.get must answer.
     checks: () => [['tutti-drupal', 'check']],
     healthPath: '/user/login',
+    dump: civicrm ? drupalCivicrmDump : drupalDump,
   };
 }
 
