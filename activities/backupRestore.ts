@@ -4,7 +4,7 @@ import { objectKey } from '../src/backup/layout';
 import { compareDatabase, type Manifest, type ObjectInfo } from '../src/backup/manifest';
 import { BackupBucket } from '../src/infra/backupStore';
 import { decompressedArgv } from '../src/infra/compress';
-import { execOk, tailOf } from '../src/infra/dockerExec';
+import { emptyDir, execOk, tailOf } from '../src/infra/dockerExec';
 import { databaseCounts, loadArgv, stopTool, tableRowCounts } from '../src/infra/dump';
 import { execPipe, type ExecPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';
@@ -140,7 +140,7 @@ export function createRestoreActivities(deps: ActivityDeps) {
       const volume = siteNames(cfg.prefix, input.slug).filesVolumeOf(input.generation);
       const job = { name: `${cfg.prefix}-site-${input.slug}-job-restore`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, input.slug, 'job', input.host), binds: [`${volume}:/files`] };
       return withJobContainer(docker, job, { prefix: cfg.prefix, site: input.slug }, async (container) => {
-        await heartbeatDuring(`clearing ${volume}`, () => execOk(docker, container, ['find', '/files', '-mindepth', '1', '-delete']));
+        await heartbeatDuring(`clearing ${volume}`, () => emptyDir(docker, container, '/files'));
         const object = input.manifest.objects.files;
         const pipe = await execPipe(docker, container, decompressedArgv(['tar', '--numeric-owner', '-C', '/files', '-xpf', '-'], object.compression), { stdin: true });
         const r = await streamFromS3(`extracting files into ${volume}`, input.from, object, pipe);

@@ -10,7 +10,7 @@ import { DumpRowScanner } from '../src/migrate/dumpRows';
 import { tablePrefixOf } from '../src/site/platformDumps';
 import { describeSource } from '../src/migrate/input';
 import { urlRewritePlan } from '../src/migrate/urls';
-import { exec, execOk, tailOf } from '../src/infra/dockerExec';
+import { emptyDir, exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { execPipe, type ExecPipe } from '../src/infra/execPipe';
 import { withJobContainer } from '../src/infra/jobContainer';
 import { dropDatabase, ensureDatabase, quoteId } from '../src/infra/mariadb';
@@ -221,7 +221,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
       const volume = siteNames(cfg.prefix, input.slug).filesVolumeOf(1);
       const job = { name: `${cfg.prefix}-site-${input.slug}-job-migrate`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, input.slug, 'job', input.host), binds: [`${volume}:/files`] };
       return withJobContainer(docker, job, { prefix: cfg.prefix, site: input.slug }, async (container) => {
-        await execOk(docker, container, ['find', '/files', '-mindepth', '1', '-delete']);
+        await emptyDir(docker, container, '/files');
         const argv = ['tar', '-x', '-f', '-', '-C', '/files', '--no-same-owner', '--no-overwrite-dir', ...(input.stripComponents ? [`--strip-components=${input.stripComponents}`] : [])];
         const pipe = await execPipe(docker, container, argv, { stdin: true });
         pipe.stdout.resume();

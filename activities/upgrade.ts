@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ensureVolume, imageId } from '../src/infra/docker';
-import { exec, execOk, tailOf } from '../src/infra/dockerExec';
+import { emptyDir, exec, execOk, tailOf } from '../src/infra/dockerExec';
 import { withJobContainer } from '../src/infra/jobContainer';
 import { FailureType } from '../src/site/errors';
 import { platformNames, siteLabels, siteNames } from '../src/site/names';
@@ -50,7 +50,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       await ensureVolume(docker, to, siteLabels(cfg.prefix, spec.slug, 'files', spec.host), owner);
       const job = { name: `${cfg.prefix}-site-${spec.slug}-job-copy-files`, image: cfg.mariadb.image, labels: siteLabels(cfg.prefix, spec.slug, 'job', spec.host), binds: [`${from}:/from:ro`, `${to}:/to`] };
       await withJobContainer(docker, job, owner, async (c) => {
-        await heartbeatDuring(`clearing ${to}`, () => execOk(docker, c, ['find', '/to', '-mindepth', '1', '-delete']));
+        await heartbeatDuring(`clearing ${to}`, () => emptyDir(docker, c, '/to'));
         await heartbeatDuring(`copying ${from} to ${to}`, () => execOk(docker, c, ['cp', '-a', '/from/.', '/to/'], { timeoutMs: 3_600_000 }));
       });
     },

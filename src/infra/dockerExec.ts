@@ -39,6 +39,11 @@ export async function execOk(docker: Docker, container: string, argv: string[], 
   return r;
 }
 
+/** Empties a directory in a container (a volume mounted there), the directory itself kept: a retried step starts clean. */
+export async function emptyDir(docker: Docker, container: string, dir: string): Promise<void> {
+  await execOk(docker, container, ['find', dir, '-mindepth', '1', '-delete']);
+}
+
 export function tailOf(text: string, lines = 20): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }

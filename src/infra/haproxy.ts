@@ -52,7 +52,7 @@ export class Haproxy {
         try {
           return await this.install(path, pem);
         } catch (err) {
-          if (attempt >= 5 || !(err instanceof CommandError && /No ongoing transaction|transaction/i.test(err.message))) throw err;
+          if (attempt >= 5 || !(err instanceof CommandError && /transaction/i.test(err.message))) throw err;
           await new Promise((r) => setTimeout(r, 200 * attempt));
         }
       }

@@ -65,7 +65,7 @@ export const drupalDump: DumpProfile = {
   noPrefix: true,
 };
 
-export const drupalCivicrmDump: DumpProfile = { ...drupalDump, alsoTables: ['civicrm_domain', 'civicrm_setting', 'civicrm_contact'], product: 'Drupal' };
+export const drupalCivicrmDump: DumpProfile = { ...drupalDump, alsoTables: ['civicrm_domain', 'civicrm_setting', 'civicrm_contact'] };
 
 /** WordPress table prefixes: what wp-config accepts (letters, digits, `_`). */
 const PREFIX = /^[A-Za-z0-9_]*$/;
